@@ -1,0 +1,97 @@
+/*
+ * A linear autoencoder's parameters, its hyperparameters, and the metrics of B.
+ *
+ * Dimension letters, used in every comment of the project: n examples, m features, k rank,
+ * nb rows in a minibatch. Rows of X are examples; the reconstruction is X̂ = Z·B + 1·b_decᵀ
+ * with B = W_encᵀ·W_decᵀ (m×m), the encoder weight W_enc k×m and the decoder weight W_dec m×k,
+ * both row-major as in nn.Linear. In the factored notation of MATH.md, B = U·Vᵀ with
+ * U = W_encᵀ and V = W_dec. This module holds no OpenCL state; it is plain host memory.
+ */
+#ifndef LAE_MODEL_H
+#define LAE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lae/status.h"
+
+typedef enum {
+    LAE_KIND_LAE = 0,   /* plain: no dropout, weight 1 on every entry */
+    LAE_KIND_DLAE = 1,  /* dropout p, weight 1 on every entry (a = b = 1) */
+    LAE_KIND_EDLAE = 2, /* dropout p, weight a on dropped entries and b on kept ones */
+} lae_kind;
+
+/* "lae", "dlae" or "edlae". */
+const char *lae_kind_name(lae_kind kind);
+
+/* Parses a kind name (case-insensitive); returns LAE_ERR_ARG for anything else. */
+lae_status lae_kind_parse(const char *name, lae_kind *kind);
+
+/* The objective a model is trained or solved for. */
+typedef struct {
+    lae_kind kind;
+    double p; /* dropout probability in [0, 1); 0 for LAE */
+    double a; /* weight of a dropped entry's squared error */
+    double b; /* weight of a kept entry's squared error; a = b = 1 for LAE and DLAE */
+} lae_objective;
+
+/*
+ * The objective's effective (p, a, b) for a kind and the flags given: LAE has p = 0 and
+ * a = b = 1; DLAE keeps p and has a = b = 1; EDLAE keeps all three.
+ */
+lae_objective lae_objective_make(lae_kind kind, double p, double a, double b);
+
+/* How the pixels were scaled before the model saw them: x = (pixel/255 − mean)/std. */
+typedef struct {
+    int enabled; /* 0: x = pixel/255 */
+    double mean;
+    double std;
+} lae_norm;
+
+typedef struct {
+    size_t m, k;
+    int has_bias;
+    lae_objective objective;
+    lae_norm norm;
+    size_t image_rows, image_cols; /* image shape of a feature vector, rows·cols = m */
+
+    float *w_enc; /* k×m */
+    float *b_enc; /* k, zero when !has_bias */
+    float *w_dec; /* m×k */
+    float *b_dec; /* m, zero when !has_bias */
+
+    /* Provenance, written to the model file and shown in reports. */
+    char source[16]; /* "init", "trained" or "solved" */
+    uint64_t seed;
+    int epochs;
+    int batch;
+    double lr;
+    double lambda; /* extra ridge of a solved model */
+} lae_model;
+
+/* Allocates zeroed parameters for an m×k model; free with lae_model_free. */
+lae_status lae_model_alloc(lae_model *model, size_t m, size_t k, int has_bias);
+
+void lae_model_free(lae_model *model);
+
+/*
+ * Initialises the weights and biases as nn.Linear does: every entry of a layer uniform in
+ * [−1/√fan_in, 1/√fan_in), fan_in = m for the encoder and k for the decoder, from a generator
+ * seeded with seed. Biases stay zero when the model has none.
+ */
+void lae_model_init_uniform(lae_model *model, uint64_t seed);
+
+/* B = W_encᵀ·W_decᵀ as an m×m row-major array of doubles, owned by the caller. */
+lae_status lae_model_product(const lae_model *model, double **b_out);
+
+/* How far B stays from the identity. */
+typedef struct {
+    double diag_mean;      /* mean of diag(B) */
+    double diag_rms_error; /* √(mean of (B_jj − 1)²) */
+    double offdiag_share;  /* ‖B − diag(B)‖_F / ‖B‖_F, 0 when B = 0 */
+    double frobenius;      /* ‖B‖_F */
+} lae_identity_metrics;
+
+lae_identity_metrics lae_identity_metrics_of(const double *b, size_t m);
+
+#endif
