@@ -94,4 +94,25 @@ typedef struct {
 
 lae_identity_metrics lae_identity_metrics_of(const double *b, size_t m);
 
+/*
+ * The model file: a text header of "key value" lines, from "lae-model 1" to "end", then the
+ * parameters as little-endian float32 in the order W_enc (k×m), b_enc (k), W_dec (m×k),
+ * b_dec (m). The format is documented in docs/model-format.md. Written to a temporary name
+ * and renamed, so a failed save leaves no file.
+ */
+lae_status lae_model_save(const lae_model *model, const char *path);
+
+/* Reads a model file; every malformed or inconsistent header or size is LAE_ERR_FORMAT. */
+lae_status lae_model_load(const char *path, lae_model *model);
+
+/*
+ * Writes W_enc.npy, b_enc.npy, W_dec.npy, b_dec.npy and B.npy (float32, C order, shapes as
+ * above; B m×m) into dir, which must exist. Each file is written atomically.
+ */
+lae_status lae_model_export_npy(const lae_model *model, const char *dir);
+
+/* Writes one float32 array of the given shape (ndim 1 or 2) as a .npy file, atomically. */
+lae_status lae_npy_write_f32(const char *path, const float *data, size_t ndim,
+                             const size_t *shape);
+
 #endif

@@ -1,0 +1,295 @@
+/*
+ * The GEMM layer: one entry point, three backends (see include/lae/gemm.h).
+ *
+ * The host backend on a CPU device enqueues cblas_sgemm as an OpenCL native kernel: PoCL
+ * hands a native kernel host pointers for its buffer arguments and runs it in queue order, so
+ * OpenBLAS works on the buffers in place with no map, no copy and no wait (measured: 473 µs
+ * against 546 µs for map-call-unmap on 64×784 by 784×784). A device without native kernels
+ * falls back to a blocking map, which is correct anywhere but waits for the queue.
+ */
+#include "lae/gemm.h"
+
+#include <cblas.h>
+#include <clblast_c.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cl/check.h"
+#include "cl/context_internal.h"
+
+#define MM_THREADS 16 /* must match kernels/matmul.cl */
+#define MM_TILE 64
+
+const char *lae_gemm_backend_name(lae_gemm_backend backend) {
+    switch (backend) {
+    case LAE_GEMM_AUTO: return "auto";
+    case LAE_GEMM_CLBLAST: return "clblast";
+    case LAE_GEMM_HOST: return "host";
+    case LAE_GEMM_OWN: return "own";
+    }
+    return "?";
+}
+
+lae_status lae_gemm_backend_parse(const char *name, lae_gemm_backend *backend) {
+    static const lae_gemm_backend all[] = {LAE_GEMM_AUTO, LAE_GEMM_CLBLAST, LAE_GEMM_HOST,
+                                           LAE_GEMM_OWN};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (strcasecmp(name, lae_gemm_backend_name(all[i])) == 0) {
+            *backend = all[i];
+            return LAE_OK;
+        }
+    }
+    return lae_fail(LAE_ERR_ARG, "--gemm: expected auto, clblast, host or own, got '%s'", name);
+}
+
+void lae_gemm_set_backend(lae_context *ctx, lae_gemm_backend backend) {
+    if (backend == LAE_GEMM_AUTO) {
+        backend = lae_device_is_host_cpu(&ctx->info) ? LAE_GEMM_HOST : LAE_GEMM_CLBLAST;
+    }
+    ctx->gemm_backend = backend;
+}
+
+lae_gemm_backend lae_gemm_get_backend(const lae_context *ctx) {
+    return ctx->gemm_backend;
+}
+
+const char *lae_gemm_describe(const lae_context *ctx) {
+    switch (ctx->gemm_backend) {
+    case LAE_GEMM_CLBLAST: return "clblast (CLBlast on the device)";
+    case LAE_GEMM_OWN: return "own (lae's tiled OpenCL kernel)";
+    case LAE_GEMM_HOST:
+        if (ctx->info.native_kernels && lae_device_is_host_cpu(&ctx->info)) {
+            return "host (OpenBLAS in the queue, zero-copy)";
+        }
+        return "host (OpenBLAS on mapped buffers, waits for the queue)";
+    case LAE_GEMM_AUTO: break;
+    }
+    return "?";
+}
+
+/* What a native kernel receives: cl_mem handles in a, b, c become host pointers. */
+typedef struct {
+    int trans_a, trans_b;
+    int rows, cols, inner;
+    int lda, ldb, ldc;
+    size_t a_offset, b_offset, c_offset;
+    float alpha, beta;
+    void *a, *b, *c;
+} host_gemm_args;
+
+static void host_gemm_run(void *raw) {
+    const host_gemm_args *g = raw;
+    cblas_sgemm(CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
+                g->trans_b ? CblasTrans : CblasNoTrans, g->rows, g->cols, g->inner, g->alpha,
+                (const float *)g->a + g->a_offset, g->lda, (const float *)g->b + g->b_offset,
+                g->ldb, g->beta, (float *)g->c + g->c_offset, g->ldc);
+}
+
+static lae_status gemm_host(lae_context *ctx, host_gemm_args *args, cl_mem a, cl_mem b,
+                            cl_mem c) {
+    lae_status status = LAE_OK;
+    cl_int err;
+    void *mapped[3] = {NULL, NULL, NULL};
+    cl_mem mems[3] = {a, b, c};
+
+    if (ctx->info.native_kernels && lae_device_is_host_cpu(&ctx->info)) {
+        const void *locations[3] = {&args->a, &args->b, &args->c};
+        args->a = a;
+        args->b = b;
+        args->c = c;
+        CL_CHECK(clEnqueueNativeKernel(ctx->queue, host_gemm_run, args, sizeof *args, 3, mems,
+                                       locations, 0, NULL, NULL));
+        return LAE_OK;
+    }
+
+    /* Fallback: map the three buffers (the same buffer twice is mapped twice). */
+    for (int i = 0; i < 3; i++) {
+        size_t size = 0;
+        CL_CHECK(clGetMemObjectInfo(mems[i], CL_MEM_SIZE, sizeof size, &size, NULL));
+        CL_CHECK_CREATE(mapped[i] = clEnqueueMapBuffer(ctx->queue, mems[i], CL_TRUE,
+                                                       CL_MAP_READ | CL_MAP_WRITE, 0, size, 0,
+                                                       NULL, NULL, &err),
+                        err);
+    }
+    args->a = mapped[0];
+    args->b = mapped[1];
+    args->c = mapped[2];
+    host_gemm_run(args);
+fail:
+    for (int i = 2; i >= 0; i--) {
+        if (mapped[i] != NULL) {
+            clEnqueueUnmapMemObject(ctx->queue, mems[i], mapped[i], 0, NULL, NULL);
+        }
+    }
+    return status;
+}
+
+static lae_status gemm_clblast(lae_context *ctx, const host_gemm_args *g, cl_mem a, cl_mem b,
+                               cl_mem c) {
+    CLBlastStatusCode code = CLBlastSgemm(
+        CLBlastLayoutRowMajor, g->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
+        g->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)g->rows, (size_t)g->cols,
+        (size_t)g->inner, g->alpha, a, g->a_offset, (size_t)g->lda, b, g->b_offset,
+        (size_t)g->ldb, g->beta, c, g->c_offset, (size_t)g->ldc, &ctx->queue, NULL);
+    if (code != CLBlastSuccess) {
+        /* CLBlast reuses OpenCL's codes for OpenCL failures and has its own below −1000. */
+        const char *name = code > -1000 ? lae_cl_error_name(code) : "a CLBlast-specific code";
+        return lae_fail(LAE_ERR_CLBLAST,
+                        "CLBlastSgemm(%s%s, %d×%d×%d) on '%s' failed with %d (%s); "
+                        "try --gemm own",
+                        g->trans_a ? "T" : "N", g->trans_b ? "T" : "N", g->rows, g->cols,
+                        g->inner, ctx->info.name, (int)code, name);
+    }
+    return LAE_OK;
+}
+
+static lae_status gemm_own(lae_context *ctx, const host_gemm_args *g, cl_mem a, cl_mem b,
+                           cl_mem c) {
+    lae_status status = LAE_OK;
+    cl_kernel kernel = lae_context_kernel(ctx, "matmul");
+    int a_offset = (int)g->a_offset;
+    int b_offset = (int)g->b_offset;
+    int c_offset = (int)g->c_offset;
+    int arg = 0;
+
+    if (kernel == NULL) {
+        return LAE_ERR_OPENCL;
+    }
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(int), &g->trans_a));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(int), &g->trans_b));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(int), &g->rows));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(int), &g->cols));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(int), &g->inner));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(float), &g->alpha));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(cl_mem), &a));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(int), &a_offset));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(int), &g->lda));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(cl_mem), &b));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(int), &b_offset));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(int), &g->ldb));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(float), &g->beta));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(cl_mem), &c));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(int), &c_offset));
+    CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(int), &g->ldc));
+
+    size_t local[2] = {MM_THREADS, MM_THREADS};
+    size_t global[2] = {(size_t)(g->cols + MM_TILE - 1) / MM_TILE * MM_THREADS,
+                        (size_t)(g->rows + MM_TILE - 1) / MM_TILE * MM_THREADS};
+    CL_CHECK(clEnqueueNDRangeKernel(ctx->queue, kernel, 2, NULL, global, local, 0, NULL, NULL));
+fail:
+    return status;
+}
+
+lae_status lae_gemm(lae_context *ctx, int trans_a, int trans_b, size_t rows, size_t cols,
+                    size_t inner, float alpha, cl_mem a, size_t a_offset, size_t lda, cl_mem b,
+                    size_t b_offset, size_t ldb, float beta, cl_mem c, size_t c_offset,
+                    size_t ldc) {
+    /* The own kernel and OpenBLAS index with int; refuse what would overflow rather than
+     * compute garbage. */
+    const size_t limit = (size_t)1 << 31;
+    if (rows >= limit || cols >= limit || inner >= limit || lda >= limit || ldb >= limit ||
+        ldc >= limit || a_offset >= limit || b_offset >= limit || c_offset >= limit) {
+        return lae_fail(LAE_ERR_UNSUPPORTED,
+                        "GEMM of %zu×%zu×%zu exceeds the 2³¹ index range lae supports", rows,
+                        cols, inner);
+    }
+    if (rows == 0 || cols == 0) {
+        return LAE_OK;
+    }
+
+    host_gemm_args args = {
+        .trans_a = trans_a != 0, .trans_b = trans_b != 0,
+        .rows = (int)rows, .cols = (int)cols, .inner = (int)inner,
+        .lda = (int)lda, .ldb = (int)ldb, .ldc = (int)ldc,
+        .a_offset = a_offset, .b_offset = b_offset, .c_offset = c_offset,
+        .alpha = alpha, .beta = beta,
+    };
+    switch (ctx->gemm_backend) {
+    case LAE_GEMM_CLBLAST: return gemm_clblast(ctx, &args, a, b, c);
+    case LAE_GEMM_HOST: return gemm_host(ctx, &args, a, b, c);
+    case LAE_GEMM_OWN: return gemm_own(ctx, &args, a, b, c);
+    case LAE_GEMM_AUTO: break;
+    }
+    return lae_fail(LAE_ERR_ARG, "GEMM backend not set on the context");
+}
+
+/* A small generator for test operands, so that the check needs no global state. */
+static float next_operand(unsigned *state) {
+    *state = *state * 1664525u + 1013904223u;
+    return (float)(*state >> 8) / 16777216.0f - 0.5f;
+}
+
+lae_status lae_gemm_check(lae_context *ctx, int trans_a, int trans_b, size_t rows, size_t cols,
+                          size_t inner, unsigned seed, double *max_error) {
+    lae_status status = LAE_OK;
+    size_t a_count = rows * inner;
+    size_t b_count = inner * cols;
+    size_t c_count = rows * cols;
+    float *host = malloc((a_count + b_count + 2 * c_count) * sizeof *host);
+    cl_mem a = NULL, b = NULL, c = NULL;
+    double worst = 0.0;
+
+    if (host == NULL) {
+        return lae_fail(LAE_ERR_NOMEM, "out of memory checking GEMM");
+    }
+    float *ha = host, *hb = ha + a_count, *hc = hb + b_count, *result = hc + c_count;
+    for (size_t i = 0; i < a_count + b_count + c_count; i++) {
+        host[i] = next_operand(&seed);
+    }
+
+    /* Leading dimensions are those of the stored (untransposed) arrays. */
+    size_t lda = trans_a ? rows : inner;
+    size_t ldb = trans_b ? inner : cols;
+    float alpha = 0.75f, beta = 0.5f;
+    LAE_TRY(lae_buffer_create(ctx, a_count * sizeof(float), &a));
+    LAE_TRY(lae_buffer_create(ctx, b_count * sizeof(float), &b));
+    LAE_TRY(lae_buffer_create(ctx, c_count * sizeof(float), &c));
+    LAE_TRY(lae_buffer_write(ctx, a, 0, a_count * sizeof(float), ha));
+    LAE_TRY(lae_buffer_write(ctx, b, 0, b_count * sizeof(float), hb));
+    LAE_TRY(lae_buffer_write(ctx, c, 0, c_count * sizeof(float), hc));
+    LAE_TRY(lae_gemm(ctx, trans_a, trans_b, rows, cols, inner, alpha, a, 0, lda, b, 0, ldb,
+                     beta, c, 0, cols));
+    LAE_TRY(lae_buffer_read(ctx, c, 0, c_count * sizeof(float), result));
+
+    for (size_t i = 0; i < rows; i++) {
+        for (size_t j = 0; j < cols; j++) {
+            double sum = 0.0, scale = 0.0;
+            for (size_t p = 0; p < inner; p++) {
+                double x = trans_a ? ha[p * lda + i] : ha[i * lda + p];
+                double y = trans_b ? hb[j * ldb + p] : hb[p * ldb + j];
+                sum += x * y;
+                scale += fabs(x * y);
+            }
+            double expected = alpha * sum + beta * hc[i * cols + j];
+            scale = alpha * scale + fabs(beta * hc[i * cols + j]) + 1e-30;
+            double error = fabs(result[i * cols + j] - expected) / scale;
+            if (!(error <= worst)) {
+                worst = isnan(error) ? INFINITY : error;
+            }
+        }
+    }
+    if (max_error != NULL) {
+        *max_error = worst;
+    }
+    if (worst > 1e-4) {
+        status = lae_fail(LAE_ERR_WRONG,
+                          "GEMM backend '%s' on '%s' computed wrong results for %s%s %zu×%zu×%zu "
+                          "(relative error %.3g); use another --gemm",
+                          lae_gemm_backend_name(ctx->gemm_backend), ctx->info.name,
+                          trans_a ? "T" : "N", trans_b ? "T" : "N", rows, cols, inner, worst);
+    }
+fail:
+    if (c != NULL) {
+        clReleaseMemObject(c);
+    }
+    if (b != NULL) {
+        clReleaseMemObject(b);
+    }
+    if (a != NULL) {
+        clReleaseMemObject(a);
+    }
+    free(host);
+    return status;
+}

@@ -1,0 +1,539 @@
+/*
+ * The training loop on the device; the step is described in include/lae/train.h.
+ *
+ * Nothing inside an epoch waits for the device: kernels and GEMMs are queued in order and
+ * the host only blocks to upload the epoch's permutation and to read the loss partials at
+ * its end. Adam's scalars (step size, bias corrections) are computed on the host per step and
+ * passed as kernel arguments, which costs nothing on the device.
+ */
+#include "lae/train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cl/check.h"
+#include "lae/gemm.h"
+#include "lae/log.h"
+#include "lae/rng.h"
+
+#define LOSS_GROUPS 64 /* work-groups of the loss kernel, and partials per step */
+#define LOSS_LOCAL 256 /* must match kernels/loss.cl */
+#define EVAL_ROWS 1000 /* rows per evaluation pass */
+#define SHUFFLE_STREAM 0x5348554646u /* keeps shuffles independent of the masks' key */
+
+struct lae_trainer {
+    lae_context *ctx;
+    size_t m, k;
+    int has_bias;
+    lae_objective objective;
+    lae_train_params params;
+
+    size_t n_train, n_test;
+    size_t rows_cap;       /* rows of the Z, H, Y buffers: max(batch, evaluation rows) */
+    size_t steps_per_epoch;
+    size_t param_count;    /* 2·m·k + m + k */
+    size_t off_b_enc, off_w_dec, off_b_dec;
+
+    cl_mem x_train, x_test; /* n×m */
+    cl_mem perm;            /* n_train ints */
+    cl_mem z, h, y, dh;     /* rows_cap×m, rows_cap×k, rows_cap×m, rows_cap×k */
+    cl_mem theta, grad, adam_m, adam_v;
+    cl_mem partials;        /* (steps_per_epoch + 1)·LOSS_GROUPS: the last row is evaluation's */
+
+    cl_kernel k_dropout, k_loss, k_bias_add, k_bias_grads, k_adam;
+    size_t loss_local;
+
+    int *order;          /* host copy of the epoch's permutation */
+    float *partials_host;
+    lae_rng shuffle_rng;
+    uint64_t step;       /* global step counter: Adam's t − 1 and the masks' counter */
+    int epoch;
+};
+
+typedef struct {
+    size_t size;
+    const void *value;
+} kernel_arg;
+
+#define ARG(x) {sizeof(x), &(x)}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static lae_status launch(lae_trainer *t, cl_kernel kernel, const kernel_arg *args, int count,
+                         size_t global, size_t local) {
+    lae_status status = LAE_OK;
+    for (int i = 0; i < count; i++) {
+        CL_CHECK(clSetKernelArg(kernel, (cl_uint)i, args[i].size, args[i].value));
+    }
+    if (local > 0) {
+        global = (global + local - 1) / local * local;
+    }
+    CL_CHECK(clEnqueueNDRangeKernel(lae_context_queue(t->ctx), kernel, 1, NULL, &global,
+                                    local > 0 ? &local : NULL, 0, NULL, NULL));
+fail:
+    return status;
+}
+
+lae_train_params lae_train_defaults(void) {
+    lae_train_params params = {
+        .batch = 64, .epochs = 100, .lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
+        .weight_decay = 0.0, .seed = 1, .on_epoch = NULL, .user = NULL,
+    };
+    return params;
+}
+
+lae_status lae_train_params_validate(const lae_train_params *params,
+                                     const lae_objective *objective) {
+    if (params->batch < 1 || params->batch > (1u << 20)) {
+        return lae_fail(LAE_ERR_ARG, "--batch must be between 1 and 1048576, got %zu",
+                        params->batch);
+    }
+    if (params->epochs < 0) {
+        return lae_fail(LAE_ERR_ARG, "--epochs must be 0 or more, got %d", params->epochs);
+    }
+    if (!(params->lr > 0.0) || !isfinite(params->lr)) {
+        return lae_fail(LAE_ERR_ARG, "--lr must be a positive number, got %g", params->lr);
+    }
+    if (!(params->beta1 >= 0.0 && params->beta1 < 1.0) ||
+        !(params->beta2 >= 0.0 && params->beta2 < 1.0) || !(params->eps > 0.0)) {
+        return lae_fail(LAE_ERR_ARG, "Adam needs 0 ≤ β₁, β₂ < 1 and ε > 0");
+    }
+    if (!(params->weight_decay >= 0.0)) {
+        return lae_fail(LAE_ERR_ARG, "--weight-decay must be 0 or more, got %g",
+                        params->weight_decay);
+    }
+    if (!(objective->p >= 0.0 && objective->p < 1.0)) {
+        return lae_fail(LAE_ERR_ARG, "--p must be in [0, 1), got %g", objective->p);
+    }
+    if (!(objective->a >= 0.0) || !(objective->b >= 0.0)) {
+        return lae_fail(LAE_ERR_ARG, "--a and --b must be 0 or more, got a = %g, b = %g",
+                        objective->a, objective->b);
+    }
+    if (objective->a == 0.0 && objective->b == 0.0) {
+        return lae_fail(LAE_ERR_ARG, "--a and --b cannot both be 0: nothing would be learned");
+    }
+    return LAE_OK;
+}
+
+static void release(cl_mem *mem) {
+    if (*mem != NULL) {
+        clReleaseMemObject(*mem);
+        *mem = NULL;
+    }
+}
+
+void lae_trainer_free(lae_trainer *t) {
+    if (t == NULL) {
+        return;
+    }
+    if (t->ctx != NULL) {
+        clFinish(lae_context_queue(t->ctx));
+    }
+    release(&t->partials);
+    release(&t->adam_v);
+    release(&t->adam_m);
+    release(&t->grad);
+    release(&t->theta);
+    release(&t->dh);
+    release(&t->y);
+    release(&t->h);
+    release(&t->z);
+    release(&t->perm);
+    release(&t->x_test);
+    release(&t->x_train);
+    free(t->partials_host);
+    free(t->order);
+    free(t);
+}
+
+static lae_status find_kernels(lae_trainer *t) {
+    lae_status status = LAE_OK;
+    size_t group_max = 0;
+
+    t->k_dropout = lae_context_kernel(t->ctx, "dropout_gather");
+    t->k_loss = lae_context_kernel(t->ctx, "loss_grad");
+    t->k_bias_add = lae_context_kernel(t->ctx, "bias_add");
+    t->k_bias_grads = lae_context_kernel(t->ctx, "bias_grads");
+    t->k_adam = lae_context_kernel(t->ctx, "adam");
+    if (!t->k_dropout || !t->k_loss || !t->k_bias_add || !t->k_bias_grads || !t->k_adam) {
+        return LAE_ERR_OPENCL;
+    }
+
+    /* The loss reduction needs a power-of-two group no larger than its local array. */
+    CL_CHECK(clGetKernelWorkGroupInfo(t->k_loss, lae_context_device(t->ctx)->device_id,
+                                      CL_KERNEL_WORK_GROUP_SIZE, sizeof group_max, &group_max,
+                                      NULL));
+    t->loss_local = 1;
+    while (t->loss_local * 2 <= LOSS_LOCAL && t->loss_local * 2 <= group_max) {
+        t->loss_local *= 2;
+    }
+fail:
+    return status;
+}
+
+static lae_status upload_rows(lae_trainer *t, const float *x, size_t n, cl_mem *out) {
+    size_t bytes = n * t->m * sizeof(float);
+    lae_status status = lae_buffer_create(t->ctx, bytes, out);
+    if (status == LAE_OK) {
+        status = lae_buffer_write(t->ctx, *out, 0, bytes, x);
+    }
+    return status;
+}
+
+static lae_status zero_buffer(lae_trainer *t, cl_mem buffer, size_t floats) {
+    float *zeros = calloc(floats, sizeof *zeros);
+    if (zeros == NULL) {
+        return lae_fail(LAE_ERR_NOMEM, "out of memory zeroing a buffer");
+    }
+    lae_status status = lae_buffer_write(t->ctx, buffer, 0, floats * sizeof(float), zeros);
+    free(zeros);
+    return status;
+}
+
+lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const float *x_train,
+                              size_t n_train, const float *x_test, size_t n_test,
+                              const lae_train_params *params, lae_trainer **out) {
+    lae_status status = LAE_OK;
+    lae_trainer *t = calloc(1, sizeof *t);
+
+    *out = NULL;
+    if (t == NULL) {
+        return lae_fail(LAE_ERR_NOMEM, "out of memory creating a trainer");
+    }
+    LAE_TRY(lae_train_params_validate(params, &model->objective));
+    if (n_train == 0) {
+        status = lae_fail(LAE_ERR_ARG, "--train must be at least 1");
+        goto fail;
+    }
+    if ((n_train + n_test) * model->m >= ((size_t)1 << 31)) {
+        status = lae_fail(LAE_ERR_UNSUPPORTED,
+                          "%zu examples of %zu features exceed the 2³¹ entries the kernels "
+                          "index with int; use fewer with --train/--test",
+                          n_train + n_test, model->m);
+        goto fail;
+    }
+
+    t->ctx = ctx;
+    t->m = model->m;
+    t->k = model->k;
+    t->has_bias = model->has_bias;
+    t->objective = model->objective;
+    t->params = *params;
+    t->n_train = n_train;
+    t->n_test = n_test;
+    t->rows_cap = params->batch;
+    if (n_test > 0) {
+        size_t eval_rows = n_test < EVAL_ROWS ? n_test : EVAL_ROWS;
+        t->rows_cap = eval_rows > t->rows_cap ? eval_rows : t->rows_cap;
+    }
+    t->steps_per_epoch = (n_train + params->batch - 1) / params->batch;
+    t->param_count = 2 * t->m * t->k + t->m + t->k;
+    t->off_b_enc = t->k * t->m;
+    t->off_w_dec = t->off_b_enc + t->k;
+    t->off_b_dec = t->off_w_dec + t->m * t->k;
+    lae_rng_seed(&t->shuffle_rng, params->seed ^ SHUFFLE_STREAM);
+
+    t->order = malloc(n_train * sizeof *t->order);
+    t->partials_host = malloc((t->steps_per_epoch + 1) * LOSS_GROUPS * sizeof(float));
+    if (t->order == NULL || t->partials_host == NULL) {
+        status = lae_fail(LAE_ERR_NOMEM, "out of memory for %zu training examples", n_train);
+        goto fail;
+    }
+    for (size_t i = 0; i < n_train; i++) {
+        t->order[i] = (int)i;
+    }
+
+    LAE_TRY(find_kernels(t));
+    LAE_TRY(upload_rows(t, x_train, n_train, &t->x_train));
+    if (n_test > 0) {
+        LAE_TRY(upload_rows(t, x_test, n_test, &t->x_test));
+    }
+    LAE_TRY(lae_buffer_create(ctx, n_train * sizeof(int), &t->perm));
+    LAE_TRY(lae_buffer_write(ctx, t->perm, 0, n_train * sizeof(int), t->order));
+    LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->z));
+    LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->k * sizeof(float), &t->h));
+    LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->y));
+    LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->k * sizeof(float), &t->dh));
+
+    size_t param_bytes = t->param_count * sizeof(float);
+    LAE_TRY(lae_buffer_create(ctx, param_bytes, &t->theta));
+    LAE_TRY(lae_buffer_create(ctx, param_bytes, &t->grad));
+    LAE_TRY(lae_buffer_create(ctx, param_bytes, &t->adam_m));
+    LAE_TRY(lae_buffer_create(ctx, param_bytes, &t->adam_v));
+    LAE_TRY(lae_buffer_write(ctx, t->theta, 0, param_bytes, model->w_enc));
+    /* Gradients of absent biases must read as zero, so that Adam leaves them at zero. */
+    LAE_TRY(zero_buffer(t, t->grad, t->param_count));
+    LAE_TRY(zero_buffer(t, t->adam_m, t->param_count));
+    LAE_TRY(zero_buffer(t, t->adam_v, t->param_count));
+    LAE_TRY(lae_buffer_create(ctx, (t->steps_per_epoch + 1) * LOSS_GROUPS * sizeof(float),
+                              &t->partials));
+
+    *out = t;
+    return LAE_OK;
+fail:
+    lae_trainer_free(t);
+    return status;
+}
+
+/* The forward pass for rows of x (through perm, or in order), leaving X̂ − b_dec in y. */
+static lae_status forward(lae_trainer *t, cl_mem input, size_t input_offset, size_t nb) {
+    lae_status status = LAE_OK;
+    int nb_i = (int)nb, k_i = (int)t->k, off_b_enc = (int)t->off_b_enc;
+
+    /* H = input·W_encᵀ: (nb×m)(m×k). */
+    LAE_TRY(lae_gemm(t->ctx, 0, 1, nb, t->k, t->m, 1.0f, input, input_offset, t->m, t->theta,
+                     0, t->m, 0.0f, t->h, 0, t->k));
+    if (t->has_bias) {
+        kernel_arg args[] = {ARG(t->h), ARG(t->theta), ARG(off_b_enc), ARG(nb_i), ARG(k_i)};
+        LAE_TRY(launch(t, t->k_bias_add, args, 5, nb * t->k, 0));
+    }
+    /* Y = H·W_decᵀ: (nb×k)(k×m). */
+    LAE_TRY(lae_gemm(t->ctx, 0, 1, nb, t->m, t->k, 1.0f, t->h, 0, t->k, t->theta, t->off_w_dec,
+                     t->k, 0.0f, t->y, 0, t->m));
+fail:
+    return status;
+}
+
+typedef struct {
+    cl_mem x;
+    cl_mem perm;
+    int row0, use_perm, write_grad;
+    uint64_t step;
+    uint32_t threshold;
+    float wa, wb;
+    int partial_offset;
+} loss_call;
+
+static lae_status loss(lae_trainer *t, const loss_call *c, size_t nb) {
+    int nb_i = (int)nb, m_i = (int)t->m, has_bias = t->has_bias;
+    int off_b_dec = (int)t->off_b_dec;
+    uint32_t seed_lo = (uint32_t)t->params.seed, seed_hi = (uint32_t)(t->params.seed >> 32);
+    uint32_t step_lo = (uint32_t)c->step, step_hi = (uint32_t)(c->step >> 32);
+    float grad_scale = 2.0f / (float)((double)nb * (double)t->m);
+    cl_mem perm = c->perm != NULL ? c->perm : t->perm;
+
+    kernel_arg args[] = {
+        ARG(t->y), ARG(t->theta), ARG(off_b_dec), ARG(has_bias), ARG(c->x), ARG(perm),
+        ARG(c->row0), ARG(c->use_perm), ARG(nb_i), ARG(m_i), ARG(seed_lo), ARG(seed_hi),
+        ARG(step_lo), ARG(step_hi), ARG(c->threshold), ARG(c->wa), ARG(c->wb), ARG(grad_scale),
+        ARG(c->write_grad), ARG(t->partials), ARG(c->partial_offset),
+    };
+    return launch(t, t->k_loss, args, (int)(sizeof args / sizeof args[0]),
+                  LOSS_GROUPS * t->loss_local, t->loss_local);
+}
+
+/* Forward, loss and backward for rows [row0, row0 + nb) of perm, with the masks of `step`;
+ * leaves the gradients in t->grad and the loss partials in row `partial_row`. */
+static lae_status gradients(lae_trainer *t, size_t row0, size_t nb, uint64_t step,
+                            size_t partial_row) {
+    lae_status status = LAE_OK;
+    uint32_t threshold = lae_drop_threshold(t->objective.p);
+    float scale = (float)(1.0 / (1.0 - t->objective.p));
+    int row0_i = (int)row0, nb_i = (int)nb, m_i = (int)t->m, k_i = (int)t->k;
+    uint32_t seed_lo = (uint32_t)t->params.seed, seed_hi = (uint32_t)(t->params.seed >> 32);
+    uint32_t step_lo = (uint32_t)step, step_hi = (uint32_t)(step >> 32);
+
+    /* Z = dropout(X[perm[row0 .. row0 + nb)]). */
+    kernel_arg drop_args[] = {
+        ARG(t->z), ARG(t->x_train), ARG(t->perm), ARG(row0_i), ARG(nb_i), ARG(m_i),
+        ARG(seed_lo), ARG(seed_hi), ARG(step_lo), ARG(step_hi), ARG(threshold), ARG(scale),
+    };
+    LAE_TRY(launch(t, t->k_dropout, drop_args, 12, nb * t->m, 0));
+    LAE_TRY(forward(t, t->z, 0, nb));
+
+    /* Y becomes R = ∂loss/∂X̂. */
+    loss_call call = {
+        .x = t->x_train, .perm = t->perm, .row0 = row0_i, .use_perm = 1, .write_grad = 1,
+        .step = step, .threshold = threshold, .wa = (float)t->objective.a,
+        .wb = (float)t->objective.b, .partial_offset = (int)(partial_row * LOSS_GROUPS),
+    };
+    LAE_TRY(loss(t, &call, nb));
+
+    /* ∂W_dec = Rᵀ·H: (m×nb)(nb×k). */
+    LAE_TRY(lae_gemm(t->ctx, 1, 0, t->m, t->k, nb, 1.0f, t->y, 0, t->m, t->h, 0, t->k, 0.0f,
+                     t->grad, t->off_w_dec, t->k));
+    /* dH = R·W_dec: (nb×m)(m×k). */
+    LAE_TRY(lae_gemm(t->ctx, 0, 0, nb, t->k, t->m, 1.0f, t->y, 0, t->m, t->theta, t->off_w_dec,
+                     t->k, 0.0f, t->dh, 0, t->k));
+    /* ∂W_enc = dHᵀ·Z: (k×nb)(nb×m). */
+    LAE_TRY(lae_gemm(t->ctx, 1, 0, t->k, t->m, nb, 1.0f, t->dh, 0, t->k, t->z, 0, t->m, 0.0f,
+                     t->grad, 0, t->m));
+    if (t->has_bias) {
+        int off_b_enc = (int)t->off_b_enc, off_b_dec = (int)t->off_b_dec;
+        kernel_arg args[] = {ARG(t->y), ARG(t->dh), ARG(nb_i), ARG(m_i), ARG(k_i),
+                             ARG(t->grad), ARG(off_b_enc), ARG(off_b_dec)};
+        LAE_TRY(launch(t, t->k_bias_grads, args, 8, t->m + t->k, 0));
+    }
+fail:
+    return status;
+}
+
+static lae_status adam_update(lae_trainer *t) {
+    double step = (double)(t->step + 1);
+    double bias1 = 1.0 - pow(t->params.beta1, step);
+    double bias2 = 1.0 - pow(t->params.beta2, step);
+    float beta1 = (float)t->params.beta1, beta2 = (float)t->params.beta2;
+    float step_size = (float)(t->params.lr / bias1);
+    float sqrt_bias2 = (float)sqrt(bias2);
+    float eps = (float)t->params.eps, decay = (float)t->params.weight_decay;
+    int count = (int)t->param_count;
+
+    kernel_arg args[] = {ARG(t->theta), ARG(t->grad), ARG(t->adam_m), ARG(t->adam_v),
+                         ARG(count), ARG(beta1), ARG(beta2), ARG(step_size), ARG(sqrt_bias2),
+                         ARG(eps), ARG(decay)};
+    return launch(t, t->k_adam, args, 11, t->param_count, 0);
+}
+
+lae_status lae_trainer_step(lae_trainer *t, size_t row0, size_t nb) {
+    lae_status status = LAE_OK;
+    size_t partial_row = row0 / t->params.batch;
+
+    LAE_TRY(gradients(t, row0, nb, t->step, partial_row));
+    LAE_TRY(adam_update(t));
+    t->step++;
+fail:
+    return status;
+}
+
+lae_status lae_trainer_evaluate(lae_trainer *t, double *test_mse) {
+    lae_status status = LAE_OK;
+    double sum = 0.0;
+    size_t eval_row = t->steps_per_epoch;
+
+    *test_mse = NAN;
+    if (t->n_test == 0) {
+        return LAE_OK;
+    }
+    for (size_t row0 = 0; row0 < t->n_test; row0 += t->rows_cap) {
+        size_t nb = t->n_test - row0 < t->rows_cap ? t->n_test - row0 : t->rows_cap;
+        LAE_TRY(forward(t, t->x_test, row0 * t->m, nb));
+        loss_call call = {
+            .x = t->x_test, .perm = NULL, .row0 = (int)row0, .use_perm = 0, .write_grad = 0,
+            .step = 0, .threshold = 0, .wa = 1.0f, .wb = 1.0f,
+            .partial_offset = (int)(eval_row * LOSS_GROUPS),
+        };
+        LAE_TRY(loss(t, &call, nb));
+        LAE_TRY(lae_buffer_read(t->ctx, t->partials, eval_row * LOSS_GROUPS * sizeof(float),
+                                LOSS_GROUPS * sizeof(float), t->partials_host));
+        for (int g = 0; g < LOSS_GROUPS; g++) {
+            sum += t->partials_host[g];
+        }
+    }
+    *test_mse = sum / ((double)t->n_test * (double)t->m);
+fail:
+    return status;
+}
+
+lae_status lae_trainer_epoch(lae_trainer *t, lae_epoch_stats *stats) {
+    lae_status status = LAE_OK;
+    double start = now_seconds();
+    double sum = 0.0;
+
+    lae_rng_permutation(&t->shuffle_rng, t->order, t->n_train);
+    LAE_TRY(lae_buffer_write(t->ctx, t->perm, 0, t->n_train * sizeof(int), t->order));
+
+    for (size_t row0 = 0; row0 < t->n_train; row0 += t->params.batch) {
+        size_t remaining = t->n_train - row0;
+        LAE_TRY(lae_trainer_step(t, row0, remaining < t->params.batch ? remaining
+                                                                       : t->params.batch));
+    }
+
+    /* The epoch's one wait: its loss partials. */
+    LAE_TRY(lae_buffer_read(t->ctx, t->partials, 0,
+                            t->steps_per_epoch * LOSS_GROUPS * sizeof(float),
+                            t->partials_host));
+    double trained = now_seconds();
+    for (size_t i = 0; i < t->steps_per_epoch * LOSS_GROUPS; i++) {
+        sum += t->partials_host[i];
+    }
+    t->epoch++;
+    stats->epoch = t->epoch;
+    stats->train_loss = sum / ((double)t->n_train * (double)t->m);
+    LAE_TRY(lae_trainer_evaluate(t, &stats->test_mse));
+    stats->seconds = now_seconds() - start;
+    stats->examples_per_second = (double)t->n_train / (trained - start);
+fail:
+    return status;
+}
+
+lae_status lae_trainer_gradient(lae_trainer *t, size_t nb, uint64_t step, float *grads,
+                                double *loss_out) {
+    lae_status status = LAE_OK;
+    double sum = 0.0;
+
+    if (nb < 1 || nb > t->params.batch || nb > t->n_train) {
+        return lae_fail(LAE_ERR_ARG, "gradient batch of %zu rows: expected 1 to %zu", nb,
+                        t->params.batch < t->n_train ? t->params.batch : t->n_train);
+    }
+    for (size_t i = 0; i < t->n_train; i++) {
+        t->order[i] = (int)i;
+    }
+    LAE_TRY(lae_buffer_write(t->ctx, t->perm, 0, t->n_train * sizeof(int), t->order));
+    LAE_TRY(gradients(t, 0, nb, step, 0));
+    LAE_TRY(lae_buffer_read(t->ctx, t->grad, 0, t->param_count * sizeof(float), grads));
+    LAE_TRY(lae_buffer_read(t->ctx, t->partials, 0, LOSS_GROUPS * sizeof(float),
+                            t->partials_host));
+    for (int g = 0; g < LOSS_GROUPS; g++) {
+        sum += t->partials_host[g];
+    }
+    *loss_out = sum / ((double)nb * (double)t->m);
+fail:
+    return status;
+}
+
+lae_status lae_trainer_download(lae_trainer *t, lae_model *model) {
+    if (model->m != t->m || model->k != t->k) {
+        return lae_fail(LAE_ERR_ARG, "downloading a %zu×%zu trainer into a %zu×%zu model", t->m,
+                        t->k, model->m, model->k);
+    }
+    return lae_buffer_read(t->ctx, t->theta, 0, t->param_count * sizeof(float), model->w_enc);
+}
+
+lae_status lae_trainer_finish(lae_trainer *t) {
+    return lae_context_finish(t->ctx);
+}
+
+lae_status lae_train(lae_context *ctx, lae_model *model, const float *x_train, size_t n_train,
+                     const float *x_test, size_t n_test, const lae_train_params *params,
+                     lae_epoch_stats *final) {
+    lae_trainer *t = NULL;
+    lae_epoch_stats stats = {.epoch = 0, .train_loss = NAN, .test_mse = NAN};
+    lae_status status = lae_trainer_create(ctx, model, x_train, n_train, x_test, n_test,
+                                           params, &t);
+    if (status != LAE_OK) {
+        return status;
+    }
+    LAE_TRY(lae_trainer_evaluate(t, &stats.test_mse));
+
+    for (int epoch = 1; epoch <= params->epochs; epoch++) {
+        LAE_TRY(lae_trainer_epoch(t, &stats));
+        if (!isfinite(stats.train_loss)) {
+            status = lae_fail(LAE_ERR_NUMERIC,
+                              "the training loss became %s at epoch %d; try a smaller --lr "
+                              "(now %g)",
+                              isnan(stats.train_loss) ? "NaN" : "infinite", epoch, params->lr);
+            goto fail;
+        }
+        if (params->on_epoch != NULL && params->on_epoch(&stats, params->user) != 0) {
+            break;
+        }
+    }
+    LAE_TRY(lae_trainer_download(t, model));
+    snprintf(model->source, sizeof model->source, "trained");
+    model->epochs = stats.epoch;
+    model->batch = (int)params->batch;
+    model->lr = params->lr;
+    if (final != NULL) {
+        *final = stats;
+    }
+fail:
+    lae_trainer_free(t);
+    return status;
+}
