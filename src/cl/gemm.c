@@ -1,17 +1,18 @@
 /*
  * The GEMM layer: one entry point, three backends (see include/lae/gemm.h).
  *
- * The host backend on a CPU device enqueues cblas_sgemm as an OpenCL native kernel: PoCL
- * hands a native kernel host pointers for its buffer arguments and runs it in queue order, so
- * OpenBLAS works on the buffers in place with no map, no copy and no wait (measured: 473 µs
- * against 546 µs for map-call-unmap on 64×784 by 784×784). A device without native kernels
- * falls back to a blocking map, which is correct anywhere but waits for the queue.
+ * The host backend on a CPU device enqueues cblas_sgemm as an OpenCL native kernel, which
+ * runs in queue order after the kernels before it, so OpenBLAS works on the buffers in place
+ * with no map, no copy and no wait (measured: 473 µs against 546 µs for map-call-unmap on
+ * 64×784 by 784×784). A device without native kernels falls back to a blocking map, which is
+ * correct anywhere but waits for the queue.
  */
 #include "lae/gemm.h"
 
 #include <cblas.h>
 #include <clblast_c.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -87,6 +88,87 @@ static void host_gemm_run(void *raw) {
                 g->ldb, g->beta, (float *)g->c + g->c_offset, g->ldc);
 }
 
+/* The host pointers behind buffers, learned once per buffer (see host_pointer). */
+typedef struct {
+    cl_mem mem;
+    void *pointer;
+} pointer_entry;
+
+#define POINTER_CACHE_SIZE 256
+
+static pointer_entry pointer_cache[POINTER_CACHE_SIZE];
+static pthread_mutex_t pointer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void CL_CALLBACK forget_pointer(cl_mem mem, void *user) {
+    (void)user;
+    pthread_mutex_lock(&pointer_lock);
+    for (int i = 0; i < POINTER_CACHE_SIZE; i++) {
+        if (pointer_cache[i].mem == mem) {
+            pointer_cache[i].mem = NULL;
+            pointer_cache[i].pointer = NULL;
+        }
+    }
+    pthread_mutex_unlock(&pointer_lock);
+}
+
+/* A native kernel's arguments for learning one buffer's address. */
+typedef struct {
+    void *buffer;  /* patched by the driver to the buffer's host address */
+    void **answer; /* where to write it, in the caller's memory */
+} pointer_probe;
+
+static void record_pointer(void *raw) {
+    const pointer_probe *probe = raw;
+    *probe->answer = probe->buffer;
+}
+
+/*
+ * The host address of a buffer on a host-CPU device, from a native kernel that names only
+ * that buffer. PoCL 3.1 pairs the buffers of a native kernel with their argument slots in its
+ * own order, not in mem_list's, so a native kernel given several buffers can receive them
+ * swapped; with one buffer there is nothing to swap. The address is cached until the buffer
+ * is destroyed (a destructor callback drops it), so the probe costs one wait per buffer.
+ */
+static lae_status host_pointer(lae_context *ctx, cl_mem mem, void **out) {
+    lae_status status = LAE_OK;
+    void *answer = NULL;
+    pointer_probe probe = {.buffer = mem, .answer = &answer};
+    const void *location[1] = {&probe.buffer};
+
+    pthread_mutex_lock(&pointer_lock);
+    for (int i = 0; i < POINTER_CACHE_SIZE; i++) {
+        if (pointer_cache[i].mem == mem) {
+            *out = pointer_cache[i].pointer;
+            pthread_mutex_unlock(&pointer_lock);
+            return LAE_OK;
+        }
+    }
+    pthread_mutex_unlock(&pointer_lock);
+
+    CL_CHECK(clEnqueueNativeKernel(ctx->queue, record_pointer, &probe, sizeof probe, 1, &mem,
+                                   location, 0, NULL, NULL));
+    CL_CHECK(clFinish(ctx->queue));
+    if (answer == NULL) {
+        return lae_fail(LAE_ERR_OPENCL, "device '%s' gave a native kernel no buffer address",
+                        ctx->info.name);
+    }
+
+    pthread_mutex_lock(&pointer_lock);
+    for (int i = 0; i < POINTER_CACHE_SIZE; i++) {
+        if (pointer_cache[i].mem == NULL) {
+            pointer_cache[i].mem = mem;
+            pointer_cache[i].pointer = answer;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pointer_lock);
+    /* Without a free slot the address is simply probed again next time. */
+    CL_CHECK(clSetMemObjectDestructorCallback(mem, forget_pointer, NULL));
+    *out = answer;
+fail:
+    return status;
+}
+
 static lae_status gemm_host(lae_context *ctx, host_gemm_args *args, cl_mem a, cl_mem b,
                             cl_mem c) {
     lae_status status = LAE_OK;
@@ -95,12 +177,12 @@ static lae_status gemm_host(lae_context *ctx, host_gemm_args *args, cl_mem a, cl
     cl_mem mems[3] = {a, b, c};
 
     if (ctx->info.native_kernels && lae_device_is_host_cpu(&ctx->info)) {
-        const void *locations[3] = {&args->a, &args->b, &args->c};
-        args->a = a;
-        args->b = b;
-        args->c = c;
-        CL_CHECK(clEnqueueNativeKernel(ctx->queue, host_gemm_run, args, sizeof *args, 3, mems,
-                                       locations, 0, NULL, NULL));
+        /* In queue order, after the kernels that produce A and B, with no wait. */
+        LAE_TRY(host_pointer(ctx, a, &args->a));
+        LAE_TRY(host_pointer(ctx, b, &args->b));
+        LAE_TRY(host_pointer(ctx, c, &args->c));
+        CL_CHECK(clEnqueueNativeKernel(ctx->queue, host_gemm_run, args, sizeof *args, 0, NULL,
+                                       NULL, 0, NULL, NULL));
         return LAE_OK;
     }
 

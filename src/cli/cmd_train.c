@@ -1,0 +1,321 @@
+/*
+ * `lae train`: trains one model with minibatch Adam and reports how far B stays from the
+ * identity. Per-epoch lines go to stdout (to stderr with --json, which keeps stdout for the
+ * one JSON object); a progress bar is drawn on stderr only when it is a terminal.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "lae/atomic_file.h"
+#include "lae/log.h"
+#include "lae/train.h"
+
+typedef struct {
+    device_options device;
+    data_options data;
+    const char *model;
+    const char *rank;
+    double p, a, b;
+    int bias;
+    int epochs;
+    size_t batch;
+    double lr, weight_decay;
+    uint64_t seed;
+    const char *log_path;
+    const char *save_path;
+    const char *npy_dir;
+    int json;
+} train_options;
+
+typedef struct {
+    FILE *lines;           /* where epoch lines go */
+    lae_atomic_file *csv;  /* --log, or NULL */
+    int epochs;
+    int progress;          /* draw a bar on stderr */
+} epoch_printer;
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int print_epoch(const lae_epoch_stats *s, void *user) {
+    epoch_printer *p = user;
+
+    if (p->progress) {
+        fputs("\r\033[K", stderr);
+    }
+    fprintf(p->lines, "epoch %4d/%d  train loss %.6f  test mse %.6f  %.3f s  %.0f ex/s\n",
+            s->epoch, p->epochs, s->train_loss, s->test_mse, s->seconds,
+            s->examples_per_second);
+    fflush(p->lines);
+    if (p->csv != NULL) {
+        fprintf(p->csv->file, "%d,%.9g,%.9g,%.6f,%.1f\n", s->epoch, s->train_loss, s->test_mse,
+                s->seconds, s->examples_per_second);
+    }
+    if (p->progress) {
+        int width = 30, done = (int)((double)width * s->epoch / p->epochs);
+        fprintf(stderr, "[%.*s%*s] %d/%d epochs", done, "##############################",
+                width - done, "", s->epoch, p->epochs);
+        fflush(stderr);
+    }
+    return 0;
+}
+
+/* "full" means k = m; anything else must be a positive integer, checked against m later. */
+static int parse_rank(const char *text, size_t m, size_t *k) {
+    if (strcmp(text, "full") == 0) {
+        *k = m;
+        return 1;
+    }
+    char *end;
+    long value = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || value < 1) {
+        return 0;
+    }
+    *k = (size_t)value;
+    return 1;
+}
+
+static void print_results(const train_options *o, const lae_context *ctx, const lae_model *model,
+                          const lae_identity_metrics *metrics, const lae_epoch_stats *last,
+                          double setup_seconds, double train_seconds) {
+    const lae_objective *obj = &model->objective;
+
+    if (!o->json) {
+        printf("\nmodel %s  k %zu  p %g  a %g  b %g  bias %s\n", lae_kind_name(obj->kind),
+               model->k, obj->p, obj->a, obj->b, model->has_bias ? "yes" : "no");
+        printf("final train loss   %.6f\n", last->train_loss);
+        printf("final test mse     %.6f\n", last->test_mse);
+        printf("mean diag(B)       %.6f\n", metrics->diag_mean);
+        printf("rms(diag(B) - 1)   %.6f\n", metrics->diag_rms_error);
+        printf("off-diagonal share %.6f   (||B - diag(B)||_F / ||B||_F)\n",
+               metrics->offdiag_share);
+        printf("time               %.2f s training, %.2f s set-up\n", train_seconds,
+               setup_seconds);
+        return;
+    }
+
+    json_writer w;
+    json_init(&w, stdout);
+    json_object_begin(&w, NULL);
+    json_string(&w, "command", "train");
+    json_string(&w, "lae_version", LAE_VERSION_STRING);
+    json_device(&w, "device", ctx);
+    json_object_begin(&w, "hyperparameters");
+    json_string(&w, "model", lae_kind_name(obj->kind));
+    json_int(&w, "m", (long long)model->m);
+    json_int(&w, "k", (long long)model->k);
+    json_number(&w, "p", obj->p);
+    json_number(&w, "a", obj->a);
+    json_number(&w, "b", obj->b);
+    json_bool(&w, "bias", model->has_bias);
+    json_int(&w, "epochs", o->epochs);
+    json_int(&w, "batch", (long long)o->batch);
+    json_number(&w, "lr", o->lr);
+    json_number(&w, "weight_decay", o->weight_decay);
+    json_int(&w, "seed", (long long)o->seed);
+    json_int(&w, "train", (long long)o->data.train);
+    json_int(&w, "test", (long long)o->data.test);
+    json_bool(&w, "normalize", model->norm.enabled);
+    json_number(&w, "norm_mean", model->norm.mean);
+    json_number(&w, "norm_std", model->norm.std);
+    json_object_end(&w);
+    json_object_begin(&w, "metrics");
+    json_number(&w, "train_loss", last->train_loss);
+    json_number(&w, "test_mse", last->test_mse);
+    json_number(&w, "diag_mean", metrics->diag_mean);
+    json_number(&w, "diag_rms_error", metrics->diag_rms_error);
+    json_number(&w, "offdiag_share", metrics->offdiag_share);
+    json_number(&w, "b_frobenius", metrics->frobenius);
+    json_object_end(&w);
+    json_object_begin(&w, "timings");
+    json_number(&w, "setup_seconds", setup_seconds);
+    json_number(&w, "train_seconds", train_seconds);
+    json_number(&w, "seconds_per_epoch", o->epochs > 0 ? train_seconds / o->epochs : NAN);
+    json_object_end(&w);
+    json_object_end(&w);
+}
+
+int cmd_train(int argc, char **argv) {
+    train_options o = {
+        .model = "edlae", .rank = "64", .p = 0.2, .a = 2.0, .b = 1.0, .bias = 1,
+        .epochs = 100, .batch = 64, .lr = 1e-3, .weight_decay = 0.0, .seed = 1,
+    };
+    flag_spec flags[32];
+    size_t count = 0;
+    lae_context *ctx = NULL;
+    loaded_data data;
+    lae_model model;
+    lae_kind kind;
+    lae_atomic_file csv;
+    int csv_open = 0, code = 0;
+    double *product = NULL;
+
+    device_options_defaults(&o.device);
+    data_options_defaults(&o.data);
+    device_flags(flags, &count, &o.device);
+    data_flags(flags, &count, &o.data);
+    flags[count++] = (flag_spec){"model", FLAG_STRING, &o.model, "KIND",
+                                 "lae, dlae or edlae (default edlae)", 0};
+    flags[count++] = (flag_spec){"rank", FLAG_STRING, &o.rank, "K",
+                                 "rank k, or 'full' for k = m (default 64)", 0};
+    flags[count++] = (flag_spec){"p", FLAG_DOUBLE, &o.p, "P", "dropout probability (0.2)", 0};
+    flags[count++] = (flag_spec){"a", FLAG_DOUBLE, &o.a, "A",
+                                 "emphasis weight on dropped entries (2)", 0};
+    flags[count++] = (flag_spec){"b", FLAG_DOUBLE, &o.b, "B",
+                                 "emphasis weight on kept entries (1)", 0};
+    flags[count++] = (flag_spec){"bias", FLAG_BOOL, &o.bias, "",
+                                 "encoder and decoder biases (default; --no-bias drops them)", 0};
+    flags[count++] = (flag_spec){"epochs", FLAG_INT, &o.epochs, "N", "epochs (100)", 0};
+    flags[count++] = (flag_spec){"batch", FLAG_SIZE, &o.batch, "N", "minibatch rows (64)", 0};
+    flags[count++] = (flag_spec){"lr", FLAG_DOUBLE, &o.lr, "X", "Adam learning rate (1e-3)", 0};
+    flags[count++] = (flag_spec){"weight-decay", FLAG_DOUBLE, &o.weight_decay, "X",
+                                 "Adam's L2 weight decay (0)", 0};
+    flags[count++] = (flag_spec){"seed", FLAG_U64, &o.seed, "N",
+                                 "seed of weights, shuffles and masks (1)", 0};
+    flags[count++] = (flag_spec){"log", FLAG_STRING, &o.log_path, "FILE",
+                                 "CSV of epoch, train_loss, test_mse, seconds, examples/s", 0};
+    flags[count++] = (flag_spec){"save", FLAG_STRING, &o.save_path, "FILE",
+                                 "write the trained model (docs/model-format.md)", 0};
+    flags[count++] = (flag_spec){"export-npy", FLAG_STRING, &o.npy_dir, "DIR",
+                                 "write W_enc, b_enc, W_dec, b_dec and B as .npy files", 0};
+    flags[count++] = (flag_spec){"json", FLAG_BOOL, &o.json, "",
+                                 "print one JSON object with everything on stdout", 0};
+
+    int parsed = flags_parse("train", "[OPTIONS]", flags, count, argc, argv, 2, NULL, 0, NULL);
+    if (parsed != 0) {
+        return parsed == 1 ? 0 : 2;
+    }
+
+    /* Check every flag that needs no data before touching the device or the disk. */
+    lae_train_params params = lae_train_defaults();
+    params.batch = o.batch;
+    params.epochs = o.epochs;
+    params.lr = o.lr;
+    params.weight_decay = o.weight_decay;
+    params.seed = o.seed;
+    size_t k = 0;
+    if (lae_kind_parse(o.model, &kind) != LAE_OK) {
+        return report_error("train"), 2;
+    }
+    lae_objective objective = lae_objective_make(kind, o.p, o.a, o.b);
+    if (!parse_rank(o.rank, 1u << 30, &k)) {
+        fprintf(stderr, "lae train: error: --rank: expected a positive integer or 'full', "
+                "got '%s'\n", o.rank);
+        return 2;
+    }
+    if (!(o.p >= 0.0 && o.p < 1.0)) {
+        fprintf(stderr, "lae train: error: --p must be in [0, 1), got %g\n", o.p);
+        return 2;
+    }
+    if (lae_train_params_validate(&params, &objective) != LAE_OK) {
+        return report_error("train"), 2;
+    }
+    if (o.data.normalize && !(o.data.std > 0.0)) {
+        fprintf(stderr, "lae train: error: --norm-std must be positive, got %g\n", o.data.std);
+        return 2;
+    }
+
+    double start = now_seconds();
+    if ((code = load_data("train", &o.data, &data)) != 0) {
+        return code;
+    }
+    size_t m = data.train.m;
+    parse_rank(o.rank, m, &k);
+    if (k > m) {
+        fprintf(stderr, "lae train: error: --rank %zu exceeds the %zu features of the data\n", k,
+                m);
+        loaded_data_free(&data);
+        return 2;
+    }
+    if ((code = open_device("train", &o.device, &ctx)) != 0) {
+        loaded_data_free(&data);
+        return code;
+    }
+
+    if (lae_model_alloc(&model, m, k, o.bias) != LAE_OK) {
+        code = report_error("train");
+        goto done;
+    }
+    lae_model_init_uniform(&model, o.seed);
+    model.objective = objective;
+    model.norm = data.norm;
+    model.image_rows = data.train.rows;
+    model.image_cols = data.train.cols;
+
+    lae_log_info("train", "model %s, m %zu, k %zu, p %g, a %g, b %g, bias %s; epochs %d, "
+                 "batch %zu, lr %g, weight decay %g, Adam betas (0.9, 0.999), eps 1e-8, seed %llu",
+                 lae_kind_name(kind), m, k, objective.p, objective.a, objective.b,
+                 o.bias ? "yes" : "no", o.epochs, o.batch, o.lr, o.weight_decay,
+                 (unsigned long long)o.seed);
+
+    if (o.log_path != NULL) {
+        if (lae_atomic_open(&csv, o.log_path) != LAE_OK) {
+            code = report_error("train");
+            goto done;
+        }
+        csv_open = 1;
+        fprintf(csv.file, "epoch,train_loss,test_mse,seconds,examples_per_second\n");
+    }
+    epoch_printer printer = {
+        .lines = o.json ? stderr : stdout, .csv = csv_open ? &csv : NULL, .epochs = o.epochs,
+        .progress = isatty(STDERR_FILENO) && lae_log_get_level() >= LAE_LOG_INFO,
+    };
+    params.on_epoch = print_epoch;
+    params.user = &printer;
+
+    double setup_seconds = now_seconds() - start;
+    double train_start = now_seconds();
+    lae_epoch_stats last;
+    lae_status status = lae_train(ctx, &model, data.train.x, data.train.n, data.test.x,
+                                  data.test.n, &params, &last);
+    double train_seconds = now_seconds() - train_start;
+    if (printer.progress) {
+        fputs("\r\033[K", stderr);
+    }
+    if (status != LAE_OK) {
+        code = report_error("train");
+        goto done;
+    }
+
+    if (lae_model_product(&model, &product) != LAE_OK) {
+        code = report_error("train");
+        goto done;
+    }
+    lae_identity_metrics metrics = lae_identity_metrics_of(product, m);
+
+    /* Outputs: all or nothing for each file. */
+    if (csv_open) {
+        csv_open = 0;
+        if (lae_atomic_commit(&csv) != LAE_OK) {
+            code = report_error("train");
+            goto done;
+        }
+    }
+    if (o.save_path != NULL && lae_model_save(&model, o.save_path) != LAE_OK) {
+        code = report_error("train");
+        goto done;
+    }
+    if (o.npy_dir != NULL && lae_model_export_npy(&model, o.npy_dir) != LAE_OK) {
+        code = report_error("train");
+        goto done;
+    }
+    print_results(&o, ctx, &model, &metrics, &last, setup_seconds, train_seconds);
+
+done:
+    if (csv_open) {
+        lae_atomic_abort(&csv);
+    }
+    free(product);
+    lae_model_free(&model);
+    lae_context_free(ctx);
+    loaded_data_free(&data);
+    return code;
+}

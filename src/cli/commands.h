@@ -1,0 +1,8 @@
+/* The commands of the lae program; each takes main's argc/argv and returns the exit code. */
+#ifndef LAE_CLI_COMMANDS_H
+#define LAE_CLI_COMMANDS_H
+
+int cmd_devices(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+
+#endif

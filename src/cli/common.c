@@ -1,0 +1,160 @@
+/*
+ * Shared command plumbing; see common.h. The bundled digits are found from any working
+ * directory: the build records the source tree's datasets folder and the install folder.
+ */
+#include "cli/common.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lae/log.h"
+
+#ifndef LAE_SOURCE_DATA_DIR
+#define LAE_SOURCE_DATA_DIR "datasets/mnist-10k"
+#endif
+#ifndef LAE_INSTALL_DATA_DIR
+#define LAE_INSTALL_DATA_DIR "/usr/local/share/lae/mnist-10k"
+#endif
+
+void device_options_defaults(device_options *options) {
+    options->device = NULL;
+    options->gemm = "auto";
+}
+
+void data_options_defaults(data_options *options) {
+    options->dir = NULL;
+    options->train = 5000;
+    options->test = 1000;
+    options->normalize = 1;
+    options->mean = 0.1307;
+    options->std = 0.3081;
+}
+
+void device_flags(flag_spec *table, size_t *count, device_options *o) {
+    table[(*count)++] = (flag_spec){"device", FLAG_STRING, &o->device, "N|NAME",
+                                    "device index or name substring (default: $LAE_DEVICE, "
+                                    "else the first GPU)", 0};
+    table[(*count)++] = (flag_spec){"gemm", FLAG_STRING, &o->gemm, "B",
+                                    "GEMM backend: auto, clblast, host or own", 0};
+}
+
+void data_flags(flag_spec *table, size_t *count, data_options *o) {
+    table[(*count)++] = (flag_spec){"data", FLAG_STRING, &o->dir, "DIR",
+                                    "folder of IDX files (default: the bundled digits)", 0};
+    table[(*count)++] = (flag_spec){"train", FLAG_SIZE, &o->train, "N",
+                                    "training examples, the first N (default 5000)", 0};
+    table[(*count)++] = (flag_spec){"test", FLAG_SIZE, &o->test, "N",
+                                    "test examples, the first N (default 1000; 0: none)", 0};
+    table[(*count)++] = (flag_spec){"normalize", FLAG_BOOL, &o->normalize, "",
+                                    "(pixel/255 − mean)/std; --no-normalize keeps pixel/255", 0};
+    table[(*count)++] = (flag_spec){"norm-mean", FLAG_DOUBLE, &o->mean, "X",
+                                    "normalisation mean (default 0.1307)", 0};
+    table[(*count)++] = (flag_spec){"norm-std", FLAG_DOUBLE, &o->std, "X",
+                                    "normalisation std (default 0.3081)", 0};
+}
+
+static int is_directory(const char *path) {
+    struct stat info;
+    return stat(path, &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+const char *default_data_dir(void) {
+    const char *env = getenv("LAE_DATA");
+    if (env != NULL && *env != '\0') {
+        return env;
+    }
+    if (is_directory(LAE_SOURCE_DATA_DIR)) {
+        return LAE_SOURCE_DATA_DIR;
+    }
+    return LAE_INSTALL_DATA_DIR;
+}
+
+int report_error(const char *command) {
+    fprintf(stderr, "lae %s: error: %s\n", command, lae_error_message());
+    return 1;
+}
+
+int open_device(const char *command, const device_options *options, lae_context **ctx) {
+    lae_device_info info;
+    lae_gemm_backend backend;
+
+    *ctx = NULL;
+    if (lae_gemm_backend_parse(options->gemm, &backend) != LAE_OK ||
+        lae_device_select(options->device, &info) != LAE_OK ||
+        lae_context_create(&info, ctx) != LAE_OK) {
+        return report_error(command);
+    }
+    lae_gemm_set_backend(*ctx, backend);
+
+    /* A wrong GEMM would silently train garbage: check each transpose pair on small odd
+     * shapes against the host before use (catches CLBlast 1.5.3's broken variant). */
+    for (int ta = 0; ta < 2; ta++) {
+        for (int tb = 0; tb < 2; tb++) {
+            if (lae_gemm_check(*ctx, ta, tb, 37, 29, 41, 11u, NULL) != LAE_OK) {
+                int code = report_error(command);
+                lae_context_free(*ctx);
+                *ctx = NULL;
+                return code;
+            }
+        }
+    }
+
+    lae_log_info(command, "device %d: %s (%s, %s, driver %s, %s); kernels built in %.2f s",
+                 info.index, info.name, info.vendor, lae_device_type_name(info.type),
+                 info.driver, info.c_version, lae_context_build_seconds(*ctx));
+    lae_log_info(command, "gemm: %s", lae_gemm_describe(*ctx));
+    return 0;
+}
+
+int load_data(const char *command, const data_options *options, loaded_data *data) {
+    const char *dir = options->dir != NULL ? options->dir : default_data_dir();
+
+    memset(data, 0, sizeof *data);
+    data->norm.enabled = options->normalize;
+    data->norm.mean = options->mean;
+    data->norm.std = options->std;
+
+    if (options->train < 1) {
+        fprintf(stderr, "lae %s: error: --train must be at least 1\n", command);
+        return 2;
+    }
+    if (lae_dataset_load(dir, "train", options->train, &data->norm, &data->train) != LAE_OK) {
+        return report_error(command);
+    }
+    if (options->test > 0 &&
+        lae_dataset_load(dir, "t10k", options->test, &data->norm, &data->test) != LAE_OK) {
+        loaded_data_free(data);
+        return report_error(command);
+    }
+    if (options->test > 0 && data->test.m != data->train.m) {
+        fprintf(stderr, "lae %s: error: %s: train images are %zu×%zu but t10k images are "
+                "%zu×%zu\n", command, dir, data->train.rows, data->train.cols, data->test.rows,
+                data->test.cols);
+        loaded_data_free(data);
+        return 1;
+    }
+    lae_log_info(command, "data: %s, %zu train and %zu test examples of %zu×%zu, %s", dir,
+                 data->train.n, data->test.n, data->train.rows, data->train.cols,
+                 data->norm.enabled ? "normalised" : "pixel/255");
+    return 0;
+}
+
+void loaded_data_free(loaded_data *data) {
+    lae_dataset_free(&data->train);
+    lae_dataset_free(&data->test);
+}
+
+void json_device(json_writer *w, const char *key, const lae_context *ctx) {
+    const lae_device_info *info = lae_context_device(ctx);
+    json_object_begin(w, key);
+    json_int(w, "index", info->index);
+    json_string(w, "name", info->name);
+    json_string(w, "vendor", info->vendor);
+    json_string(w, "platform", info->platform);
+    json_string(w, "type", lae_device_type_name(info->type));
+    json_string(w, "driver", info->driver);
+    json_string(w, "opencl_c", info->c_version);
+    json_string(w, "gemm", lae_gemm_backend_name(lae_gemm_get_backend(ctx)));
+    json_object_end(w);
+}

@@ -1,0 +1,65 @@
+/*
+ * What the commands share: the device and data flags, opening the device with a checked GEMM
+ * backend, loading the train and test splits, and reporting a library error.
+ */
+#ifndef LAE_CLI_COMMON_H
+#define LAE_CLI_COMMON_H
+
+#include <stdio.h>
+
+#include "cli/flags.h"
+#include "cli/json.h"
+#include "lae/data.h"
+#include "lae/device.h"
+#include "lae/gemm.h"
+#include "lae/model.h"
+
+#define LAE_VERSION_STRING "0.1.0"
+
+typedef struct {
+    const char *device; /* --device */
+    const char *gemm;   /* --gemm */
+} device_options;
+
+typedef struct {
+    const char *dir;  /* --data */
+    size_t train;     /* --train N */
+    size_t test;      /* --test N */
+    int normalize;    /* --normalize / --no-normalize */
+    double mean, std; /* --norm-mean, --norm-std */
+} data_options;
+
+typedef struct {
+    lae_dataset train;
+    lae_dataset test;
+    lae_norm norm;
+} loaded_data;
+
+void device_options_defaults(device_options *options);
+void data_options_defaults(data_options *options);
+
+/* Appends the flag specs of the options to table at *count. */
+void device_flags(flag_spec *table, size_t *count, device_options *options);
+void data_flags(flag_spec *table, size_t *count, data_options *options);
+
+/* The folder of the bundled digits: $LAE_DATA, the source tree's, or the installed one. */
+const char *default_data_dir(void);
+
+/* Prints "lae COMMAND: error: <message>" to stderr and returns the exit code 1. */
+int report_error(const char *command);
+
+/*
+ * Opens the selected device, sets and checks the GEMM backend on small shapes of every
+ * transpose pair, and logs the device line. Returns 0 or an exit code.
+ */
+int open_device(const char *command, const device_options *options, lae_context **ctx);
+
+/* Loads both splits as the options say. Returns 0 or an exit code. */
+int load_data(const char *command, const data_options *options, loaded_data *data);
+
+void loaded_data_free(loaded_data *data);
+
+/* Writes the device object ({"name", "vendor", "driver", ...}) under key. */
+void json_device(json_writer *w, const char *key, const lae_context *ctx);
+
+#endif
