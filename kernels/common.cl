@@ -6,8 +6,10 @@
  * (seed, step, element), never on the work-group size or the device, so every device draws
  * the same masks for the same seed. src/train/rng.c holds the C reference.
  *
- * Element e of minibatch step t is kept when word 0 of Philox(counter = (e, t_lo, t_hi, 0),
- * key = (seed_lo, seed_hi)) is at least drop_threshold = ⌊p·2³²⌋, so P(kept) = 1 − p to 2⁻³².
+ * One Philox call gives four 32-bit words, used for four neighbouring entries of a row: entry
+ * (r, j) of an nb×m minibatch at step t reads word j mod 4 of
+ *   Philox(counter = (r·⌈m/4⌉ + ⌊j/4⌋, t_lo, t_hi, 0), key = (seed_lo, seed_hi))
+ * and is kept when that word is at least drop_threshold = ⌊p·2³²⌋, so P(kept) = 1 − p to 2⁻³².
  */
 
 #define PHILOX_M0 0xD2511F53u
@@ -21,18 +23,16 @@ uint4 philox4x32_10(uint4 counter, uint2 key) {
             key.x += PHILOX_W0;
             key.y += PHILOX_W1;
         }
-        uint hi0 = mul_hi(PHILOX_M0, counter.x);
-        uint lo0 = PHILOX_M0 * counter.x;
-        uint hi1 = mul_hi(PHILOX_M1, counter.z);
-        uint lo1 = PHILOX_M1 * counter.z;
-        counter = (uint4)(hi1 ^ counter.y ^ key.x, lo1, hi0 ^ counter.w ^ key.y, lo0);
+        /* One 64-bit product gives both halves; some compilers do not inline mul_hi. */
+        ulong product0 = (ulong)PHILOX_M0 * counter.x;
+        ulong product1 = (ulong)PHILOX_M1 * counter.z;
+        counter = (uint4)((uint)(product1 >> 32) ^ counter.y ^ key.x, (uint)product1,
+                          (uint)(product0 >> 32) ^ counter.w ^ key.y, (uint)product0);
     }
     return counter;
 }
 
-/* Whether element `element` of step `step` survives dropout. */
-bool lae_kept(uint element, uint step_lo, uint step_hi, uint seed_lo, uint seed_hi,
-              uint drop_threshold) {
-    uint4 bits = philox4x32_10((uint4)(element, step_lo, step_hi, 0u), (uint2)(seed_lo, seed_hi));
-    return bits.x >= drop_threshold;
+/* The four words of the dropout draw for quad q of minibatch step t. */
+uint4 lae_dropout_bits(uint quad, uint step_lo, uint step_hi, uint seed_lo, uint seed_hi) {
+    return philox4x32_10((uint4)(quad, step_lo, step_hi, 0u), (uint2)(seed_lo, seed_hi));
 }

@@ -1,36 +1,36 @@
 /*
- * Gathers a minibatch and applies inverted dropout, in one pass.
+ * Gathers a minibatch, draws its dropout mask and applies inverted dropout, in one pass.
  *
- *   Z[r, j] = kept(r·m + j) ? X[perm[row0 + r], j] · scale : 0,   scale = 1/(1 − p)
+ *   mask[r, j] = word (j mod 4) of the draw for quad r·⌈m/4⌉ + ⌊j/4⌋ ≥ drop_threshold
+ *   Z[r, j]    = mask[r, j] ? X[perm[row0 + r], j] · scale : 0,   scale = 1/(1 − p)
  *
  * X is n×m row-major (the whole training set, resident on the device); perm holds the
- * epoch's order of examples; Z is nb×m row-major. Global size: at least nb·m, any local
- * size (the mask does not depend on it). With drop_threshold = 0 and scale = 1 this is a
- * plain gather, which evaluation uses.
+ * epoch's order of examples; Z (float) and mask (uchar, 1 kept, 0 dropped) are nb×m
+ * row-major. The loss kernel reads the mask back for the emphasis weights. Global size:
+ * (≥ ⌈m/4⌉, ≥ nb), any local size: the mask depends only on (seed, step, r, j).
  */
 
-__kernel void dropout_gather(__global float *z, __global const float *x,
+__kernel void dropout_gather(__global float *z, __global uchar *mask, __global const float *x,
                              __global const int *perm, int row0, int nb, int m, uint seed_lo,
                              uint seed_hi, uint step_lo, uint step_hi, uint drop_threshold,
                              float scale) {
-    int e = get_global_id(0);
-    if (e >= nb * m) {
+    int quad = get_global_id(0);
+    int r = get_global_id(1);
+    int quads = (m + 3) / 4;
+    if (quad >= quads || r >= nb) {
         return;
     }
-    int r = e / m;
-    int j = e - r * m;
-    float value = x[(size_t)perm[row0 + r] * m + j];
 
-    bool kept = lae_kept((uint)e, step_lo, step_hi, seed_lo, seed_hi, drop_threshold);
-    z[e] = kept ? value * scale : 0.0f;
-}
+    uint4 bits = lae_dropout_bits((uint)(r * quads + quad), step_lo, step_hi, seed_lo, seed_hi);
+    uint words[4] = {bits.x, bits.y, bits.z, bits.w};
+    __global const float *source = x + (size_t)perm[row0 + r] * m;
 
-/* The mask alone, 1 for kept and 0 for dropped: used by tests and by reports. */
-__kernel void dropout_mask(__global uchar *mask, int count, uint seed_lo, uint seed_hi,
-                           uint step_lo, uint step_hi, uint drop_threshold) {
-    int e = get_global_id(0);
-    if (e >= count) {
-        return;
+    for (int w = 0; w < 4; w++) {
+        int j = 4 * quad + w;
+        if (j < m) {
+            bool kept = words[w] >= drop_threshold;
+            z[r * m + j] = kept ? source[j] * scale : 0.0f;
+            mask[r * m + j] = kept ? 1 : 0;
+        }
     }
-    mask[e] = lae_kept((uint)e, step_lo, step_hi, seed_lo, seed_hi, drop_threshold) ? 1 : 0;
 }

@@ -2,15 +2,15 @@
  * The emphasis-weighted squared error of a minibatch and its gradient, in one pass.
  *
  *   X̂[r, j] = Y[r, j] + b_dec[j]             (Y = H·W_decᵀ from the GEMM before)
- *   w[r, j]  = kept(r·m + j) ? wb : wa        (a on dropped entries, b on kept ones)
+ *   w[r, j]  = mask[r, j] ? wb : wa           (a on dropped entries, b on kept ones)
  *   loss     = Σ w·(X̂ − X)² / (nb·m)          (the mean over the batch, as MSELoss)
  *   Y[r, j] ← ∂loss/∂X̂ = 2·w·(X̂ − X)/(nb·m)  (only when write_grad)
  *
- * The mask is redrawn from the same (seed, step, element) as dropout_gather used, so it is
- * never stored. X rows come from x[perm[row0 + r]] when use_perm, else x[row0 + r]. Each
- * work-group writes the sum of its w·(X̂ − X)² into partials[partial_offset + group]; the host
- * adds the partials in double once per epoch. Local size: LOSS_LOCAL (a power of two) or a
- * smaller power of two; any number of groups (a grid-stride loop covers nb·m).
+ * The mask is the one dropout_gather wrote (use_mask = 0 weighs every entry b, as evaluation
+ * does with a = b = 1). X rows come from x[perm[row0 + r]] when use_perm, else x[row0 + r].
+ * Each work-group writes the sum of its w·(X̂ − X)² into partials[partial_offset + group]; the
+ * host adds the partials in double once per epoch. Local size: a power of two up to
+ * LOSS_LOCAL; any number of groups (group g takes rows g, g + groups, ...).
  */
 
 #ifndef LOSS_LOCAL
@@ -19,28 +19,28 @@
 
 __kernel void loss_grad(__global float *y, __global const float *params, int b_dec_offset,
                         int has_bias, __global const float *x, __global const int *perm,
-                        int row0, int use_perm, int nb, int m, uint seed_lo, uint seed_hi,
-                        uint step_lo, uint step_hi, uint drop_threshold, float wa, float wb,
-                        float grad_scale, int write_grad, __global float *partials,
-                        int partial_offset) {
+                        int row0, int use_perm, int nb, int m, __global const uchar *mask,
+                        int use_mask, float wa, float wb, float grad_scale, int write_grad,
+                        __global float *partials, int partial_offset) {
     __local float sums[LOSS_LOCAL];
     int local_id = get_local_id(0);
     int local_size = get_local_size(0);
-    int count = nb * m;
     float sum = 0.0f;
 
-    for (int e = get_global_id(0); e < count; e += get_global_size(0)) {
-        int r = e / m;
-        int j = e - r * m;
+    /* Group g takes rows g, g + groups, ...; its items stride along the row. */
+    for (int r = get_group_id(0); r < nb; r += get_num_groups(0)) {
         int source = use_perm ? perm[row0 + r] : row0 + r;
-        float xhat = y[e] + (has_bias ? params[b_dec_offset + j] : 0.0f);
-        float residual = xhat - x[(size_t)source * m + j];
-        bool kept = lae_kept((uint)e, step_lo, step_hi, seed_lo, seed_hi, drop_threshold);
-        float weight = kept ? wb : wa;
+        __global const float *target = x + (size_t)source * m;
+        for (int j = local_id; j < m; j += local_size) {
+            int e = r * m + j;
+            float xhat = y[e] + (has_bias ? params[b_dec_offset + j] : 0.0f);
+            float residual = xhat - target[j];
+            float weight = (!use_mask || mask[e]) ? wb : wa;
 
-        sum += weight * residual * residual;
-        if (write_grad) {
-            y[e] = grad_scale * weight * residual;
+            sum += weight * residual * residual;
+            if (write_grad) {
+                y[e] = grad_scale * weight * residual;
+            }
         }
     }
 

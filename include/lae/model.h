@@ -84,6 +84,12 @@ void lae_model_init_uniform(lae_model *model, uint64_t seed);
 /* B = W_encᵀ·W_decᵀ as an m×m row-major array of doubles, owned by the caller. */
 lae_status lae_model_product(const lae_model *model, double **b_out);
 
+/*
+ * Reconstructs n rows of x (n×m) on the host, without dropout: out = (x·W_encᵀ + b_enc)·W_decᵀ
+ * + b_dec, n×m, caller-allocated. For pictures and small evaluations; training uses a device.
+ */
+void lae_model_reconstruct(const lae_model *model, const float *x, size_t n, float *out);
+
 /* How far B stays from the identity. */
 typedef struct {
     double diag_mean;      /* mean of diag(B) */

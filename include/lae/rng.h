@@ -18,8 +18,13 @@ void lae_philox4x32_10(const uint32_t counter[4], const uint32_t key[2], uint32_
 /* ⌊p·2³²⌋ clamped to 2³² − 1: an element is kept when its draw is at least this. */
 uint32_t lae_drop_threshold(double p);
 
-/* Whether element e of minibatch step `step` is kept under seed and threshold. */
-int lae_dropout_kept(uint64_t seed, uint64_t step, uint32_t element, uint32_t threshold);
+/*
+ * Whether entry (row, col) of an nb×m minibatch at step `step` is kept, exactly as
+ * kernels/dropout.cl draws it: word col mod 4 of Philox(counter = (row·⌈m/4⌉ + ⌊col/4⌋,
+ * step_lo, step_hi, 0), key = (seed_lo, seed_hi)) compared with threshold.
+ */
+int lae_dropout_kept(uint64_t seed, uint64_t step, size_t row, size_t col, size_t m,
+                     uint32_t threshold);
 
 typedef struct {
     uint64_t state;

@@ -46,12 +46,15 @@ uint32_t lae_drop_threshold(double p) {
     return (uint32_t)scaled;
 }
 
-int lae_dropout_kept(uint64_t seed, uint64_t step, uint32_t element, uint32_t threshold) {
-    const uint32_t counter[4] = {element, (uint32_t)step, (uint32_t)(step >> 32), 0};
+int lae_dropout_kept(uint64_t seed, uint64_t step, size_t row, size_t col, size_t m,
+                     uint32_t threshold) {
+    size_t quads = (m + 3) / 4;
+    const uint32_t counter[4] = {(uint32_t)(row * quads + col / 4), (uint32_t)step,
+                                 (uint32_t)(step >> 32), 0};
     const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
     uint32_t bits[4];
     lae_philox4x32_10(counter, key, bits);
-    return bits[0] >= threshold;
+    return bits[col % 4] >= threshold;
 }
 
 void lae_rng_seed(lae_rng *rng, uint64_t seed) {

@@ -125,6 +125,24 @@ lae_status lae_model_product(const lae_model *model, double **b_out) {
     return LAE_OK;
 }
 
+void lae_model_reconstruct(const lae_model *model, const float *x, size_t n, float *out) {
+    size_t m = model->m, k = model->k;
+    float *hidden = malloc(n * k * sizeof *hidden);
+    if (hidden == NULL) {
+        memset(out, 0, n * m * sizeof *out);
+        return;
+    }
+    for (size_t r = 0; r < n; r++) {
+        memcpy(hidden + r * k, model->b_enc, k * sizeof *hidden);
+        memcpy(out + r * m, model->b_dec, m * sizeof *out);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)k, (int)m, 1.0f, x, (int)m,
+                model->w_enc, (int)m, 1.0f, hidden, (int)k);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m, (int)k, 1.0f, hidden,
+                (int)k, model->w_dec, (int)k, 1.0f, out, (int)m);
+    free(hidden);
+}
+
 lae_identity_metrics lae_identity_metrics_of(const double *b, size_t m) {
     lae_identity_metrics metrics = {0};
     double diag_sum = 0.0, diag_error = 0.0, diag_square = 0.0, total = 0.0;

@@ -22,6 +22,8 @@
 #define LOSS_GROUPS 64 /* work-groups of the loss kernel, and partials per step */
 #define LOSS_LOCAL 256 /* must match kernels/loss.cl */
 #define EVAL_ROWS 1000 /* rows per evaluation pass */
+#define ELEMENT_LOCAL 64 /* work-group size of the element-wise kernels */
+#define ROWS_LOCAL 4     /* rows per work-group of the row-wise kernels */
 #define SHUFFLE_STREAM 0x5348554646u /* keeps shuffles independent of the masks' key */
 
 struct lae_trainer {
@@ -40,6 +42,7 @@ struct lae_trainer {
     cl_mem x_train, x_test; /* n×m */
     cl_mem perm;            /* n_train ints */
     cl_mem z, h, y, dh;     /* rows_cap×m, rows_cap×k, rows_cap×m, rows_cap×k */
+    cl_mem mask;            /* batch×m bytes, the last step's dropout mask */
     cl_mem theta, grad, adam_m, adam_v;
     cl_mem partials;        /* (steps_per_epoch + 1)·LOSS_GROUPS: the last row is evaluation's */
 
@@ -77,6 +80,23 @@ static lae_status launch(lae_trainer *t, cl_kernel kernel, const kernel_arg *arg
     }
     CL_CHECK(clEnqueueNDRangeKernel(lae_context_queue(t->ctx), kernel, 1, NULL, &global,
                                     local > 0 ? &local : NULL, 0, NULL, NULL));
+fail:
+    return status;
+}
+
+/* A 2-D launch over (columns, rows), for kernels that take one item per row piece. */
+static lae_status launch_rows(lae_trainer *t, cl_kernel kernel, const kernel_arg *args,
+                              int count, size_t columns, size_t rows) {
+    lae_status status = LAE_OK;
+    size_t local[2] = {ELEMENT_LOCAL, ROWS_LOCAL};
+    size_t global[2] = {(columns + ELEMENT_LOCAL - 1) / ELEMENT_LOCAL * ELEMENT_LOCAL,
+                        (rows + ROWS_LOCAL - 1) / ROWS_LOCAL * ROWS_LOCAL};
+
+    for (int i = 0; i < count; i++) {
+        CL_CHECK(clSetKernelArg(kernel, (cl_uint)i, args[i].size, args[i].value));
+    }
+    CL_CHECK(clEnqueueNDRangeKernel(lae_context_queue(t->ctx), kernel, 2, NULL, global, local,
+                                    0, NULL, NULL));
 fail:
     return status;
 }
@@ -141,6 +161,7 @@ void lae_trainer_free(lae_trainer *t) {
     release(&t->adam_m);
     release(&t->grad);
     release(&t->theta);
+    release(&t->mask);
     release(&t->dh);
     release(&t->y);
     release(&t->h);
@@ -261,6 +282,7 @@ lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const fl
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->k * sizeof(float), &t->h));
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->y));
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->k * sizeof(float), &t->dh));
+    LAE_TRY(lae_buffer_create(ctx, params->batch * t->m, &t->mask));
 
     size_t param_bytes = t->param_count * sizeof(float);
     LAE_TRY(lae_buffer_create(ctx, param_bytes, &t->theta));
@@ -292,7 +314,7 @@ static lae_status forward(lae_trainer *t, cl_mem input, size_t input_offset, siz
                      0, t->m, 0.0f, t->h, 0, t->k));
     if (t->has_bias) {
         kernel_arg args[] = {ARG(t->h), ARG(t->theta), ARG(off_b_enc), ARG(nb_i), ARG(k_i)};
-        LAE_TRY(launch(t, t->k_bias_add, args, 5, nb * t->k, 0));
+        LAE_TRY(launch(t, t->k_bias_add, args, 5, nb * t->k, ELEMENT_LOCAL));
     }
     /* Y = H·W_decᵀ: (nb×k)(k×m). */
     LAE_TRY(lae_gemm(t->ctx, 0, 1, nb, t->m, t->k, 1.0f, t->h, 0, t->k, t->theta, t->off_w_dec,
@@ -304,9 +326,7 @@ fail:
 typedef struct {
     cl_mem x;
     cl_mem perm;
-    int row0, use_perm, write_grad;
-    uint64_t step;
-    uint32_t threshold;
+    int row0, use_perm, use_mask, write_grad;
     float wa, wb;
     int partial_offset;
 } loss_call;
@@ -314,16 +334,14 @@ typedef struct {
 static lae_status loss(lae_trainer *t, const loss_call *c, size_t nb) {
     int nb_i = (int)nb, m_i = (int)t->m, has_bias = t->has_bias;
     int off_b_dec = (int)t->off_b_dec;
-    uint32_t seed_lo = (uint32_t)t->params.seed, seed_hi = (uint32_t)(t->params.seed >> 32);
-    uint32_t step_lo = (uint32_t)c->step, step_hi = (uint32_t)(c->step >> 32);
     float grad_scale = 2.0f / (float)((double)nb * (double)t->m);
     cl_mem perm = c->perm != NULL ? c->perm : t->perm;
 
     kernel_arg args[] = {
         ARG(t->y), ARG(t->theta), ARG(off_b_dec), ARG(has_bias), ARG(c->x), ARG(perm),
-        ARG(c->row0), ARG(c->use_perm), ARG(nb_i), ARG(m_i), ARG(seed_lo), ARG(seed_hi),
-        ARG(step_lo), ARG(step_hi), ARG(c->threshold), ARG(c->wa), ARG(c->wb), ARG(grad_scale),
-        ARG(c->write_grad), ARG(t->partials), ARG(c->partial_offset),
+        ARG(c->row0), ARG(c->use_perm), ARG(nb_i), ARG(m_i), ARG(t->mask), ARG(c->use_mask),
+        ARG(c->wa), ARG(c->wb), ARG(grad_scale), ARG(c->write_grad), ARG(t->partials),
+        ARG(c->partial_offset),
     };
     return launch(t, t->k_loss, args, (int)(sizeof args / sizeof args[0]),
                   LOSS_GROUPS * t->loss_local, t->loss_local);
@@ -340,18 +358,19 @@ static lae_status gradients(lae_trainer *t, size_t row0, size_t nb, uint64_t ste
     uint32_t seed_lo = (uint32_t)t->params.seed, seed_hi = (uint32_t)(t->params.seed >> 32);
     uint32_t step_lo = (uint32_t)step, step_hi = (uint32_t)(step >> 32);
 
-    /* Z = dropout(X[perm[row0 .. row0 + nb)]). */
+    /* Z = dropout(X[perm[row0 .. row0 + nb)]), and its mask. */
     kernel_arg drop_args[] = {
-        ARG(t->z), ARG(t->x_train), ARG(t->perm), ARG(row0_i), ARG(nb_i), ARG(m_i),
-        ARG(seed_lo), ARG(seed_hi), ARG(step_lo), ARG(step_hi), ARG(threshold), ARG(scale),
+        ARG(t->z), ARG(t->mask), ARG(t->x_train), ARG(t->perm), ARG(row0_i), ARG(nb_i),
+        ARG(m_i), ARG(seed_lo), ARG(seed_hi), ARG(step_lo), ARG(step_hi), ARG(threshold),
+        ARG(scale),
     };
-    LAE_TRY(launch(t, t->k_dropout, drop_args, 12, nb * t->m, 0));
+    LAE_TRY(launch_rows(t, t->k_dropout, drop_args, 13, (t->m + 3) / 4, nb));
     LAE_TRY(forward(t, t->z, 0, nb));
 
     /* Y becomes R = ∂loss/∂X̂. */
     loss_call call = {
-        .x = t->x_train, .perm = t->perm, .row0 = row0_i, .use_perm = 1, .write_grad = 1,
-        .step = step, .threshold = threshold, .wa = (float)t->objective.a,
+        .x = t->x_train, .perm = t->perm, .row0 = row0_i, .use_perm = 1, .use_mask = 1,
+        .write_grad = 1, .wa = (float)t->objective.a,
         .wb = (float)t->objective.b, .partial_offset = (int)(partial_row * LOSS_GROUPS),
     };
     LAE_TRY(loss(t, &call, nb));
@@ -369,7 +388,7 @@ static lae_status gradients(lae_trainer *t, size_t row0, size_t nb, uint64_t ste
         int off_b_enc = (int)t->off_b_enc, off_b_dec = (int)t->off_b_dec;
         kernel_arg args[] = {ARG(t->y), ARG(t->dh), ARG(nb_i), ARG(m_i), ARG(k_i),
                              ARG(t->grad), ARG(off_b_enc), ARG(off_b_dec)};
-        LAE_TRY(launch(t, t->k_bias_grads, args, 8, t->m + t->k, 0));
+        LAE_TRY(launch(t, t->k_bias_grads, args, 8, t->m + t->k, ELEMENT_LOCAL));
     }
 fail:
     return status;
@@ -388,7 +407,7 @@ static lae_status adam_update(lae_trainer *t) {
     kernel_arg args[] = {ARG(t->theta), ARG(t->grad), ARG(t->adam_m), ARG(t->adam_v),
                          ARG(count), ARG(beta1), ARG(beta2), ARG(step_size), ARG(sqrt_bias2),
                          ARG(eps), ARG(decay)};
-    return launch(t, t->k_adam, args, 11, t->param_count, 0);
+    return launch(t, t->k_adam, args, 11, t->param_count, ELEMENT_LOCAL);
 }
 
 lae_status lae_trainer_step(lae_trainer *t, size_t row0, size_t nb) {
@@ -415,8 +434,8 @@ lae_status lae_trainer_evaluate(lae_trainer *t, double *test_mse) {
         size_t nb = t->n_test - row0 < t->rows_cap ? t->n_test - row0 : t->rows_cap;
         LAE_TRY(forward(t, t->x_test, row0 * t->m, nb));
         loss_call call = {
-            .x = t->x_test, .perm = NULL, .row0 = (int)row0, .use_perm = 0, .write_grad = 0,
-            .step = 0, .threshold = 0, .wa = 1.0f, .wb = 1.0f,
+            .x = t->x_test, .perm = NULL, .row0 = (int)row0, .use_perm = 0, .use_mask = 0,
+            .write_grad = 0, .wa = 1.0f, .wb = 1.0f,
             .partial_offset = (int)(eval_row * LOSS_GROUPS),
         };
         LAE_TRY(loss(t, &call, nb));
