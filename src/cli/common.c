@@ -119,13 +119,18 @@ int load_data(const char *command, const data_options *options, loaded_data *dat
         fprintf(stderr, "lae %s: error: --train must be at least 1\n", command);
         return 2;
     }
-    if (lae_dataset_load(dir, "train", options->train, &data->norm, &data->train) != LAE_OK) {
-        return report_error(command);
+    lae_status status = lae_dataset_load(dir, "train", options->train, &data->norm,
+                                         &data->train);
+    if (status == LAE_OK && options->test > 0) {
+        status = lae_dataset_load(dir, "t10k", options->test, &data->norm, &data->test);
     }
-    if (options->test > 0 &&
-        lae_dataset_load(dir, "t10k", options->test, &data->norm, &data->test) != LAE_OK) {
+    if (status != LAE_OK) {
+        /* An out-of-range count is the flag's fault: say which flag. */
+        const char *flag = data->train.x == NULL ? "--train" : "--test";
+        fprintf(stderr, "lae %s: error: %s%s%s\n", command, status == LAE_ERR_ARG ? flag : "",
+                status == LAE_ERR_ARG ? ": " : "", lae_error_message());
         loaded_data_free(data);
-        return report_error(command);
+        return 1;
     }
     if (options->test > 0 && data->test.m != data->train.m) {
         fprintf(stderr, "lae %s: error: %s: train images are %zu×%zu but t10k images are "

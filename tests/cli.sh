@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# End-to-end checks of the lae program: good runs produce what they promise, and bad input
+# gets a non-zero exit, a message naming the flag or file, and no output file.
+# Usage: cli.sh PATH/TO/lae DATA_DIR
+set -u
+lae=$1
+data=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+check() { # check NAME CONDITION-COMMAND...
+    local name=$1
+    shift
+    if "$@"; then
+        echo "ok     $name"
+        passed=$((passed + 1))
+    else
+        echo "FAILED $name"
+        failed=$((failed + 1))
+    fi
+}
+
+# expect_failure NAME CODE PHRASE ARGS...: lae exits with CODE and stderr contains PHRASE.
+expect_failure() {
+    local name=$1 code=$2 phrase=$3
+    shift 3
+    "$lae" "$@" >"$work/out" 2>"$work/err"
+    local got=$?
+    if [ "$got" -eq "$code" ] && grep -qF -- "$phrase" "$work/err"; then
+        echo "ok     $name"
+        passed=$((passed + 1))
+    else
+        echo "FAILED $name: exit $got (want $code), stderr:"
+        sed 's/^/       /' "$work/err"
+        failed=$((failed + 1))
+    fi
+}
+
+json_has() { # json_has FILE KEY...: the file is one JSON value holding every key
+    python3 - "$@" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+def find(obj, key):
+    if isinstance(obj, dict):
+        return key in obj or any(find(v, key) for v in obj.values())
+    if isinstance(obj, list):
+        return any(find(v, key) for v in obj)
+    return False
+sys.exit(0 if all(find(data, k) for k in sys.argv[2:]) else 1)
+PY
+}
+
+small="--data $data --train 200 --test 50"
+
+# The program and its devices.
+check "help exits 0" "$lae" --help >/dev/null
+expect_failure "unknown command" 2 "unknown command" frobnicate
+check "devices lists one" bash -c "'$lae' devices | grep -q '^0: '"
+"$lae" devices --json >"$work/devices.json"
+check "devices --json is JSON" json_has "$work/devices.json" name vendor driver fp64
+expect_failure "device index out of range" 1 "no such device index" train $small --device 99
+expect_failure "device name matches nothing" 1 "matches no device" train $small --device nosuchgpu
+
+# Flags out of range, each named.
+expect_failure "p of 1" 2 "--p must be in [0, 1)" train $small --p 1
+expect_failure "negative a" 2 "--a and --b must be 0 or more" train $small --a -1
+expect_failure "a and b both zero" 2 "cannot both be 0" train $small --a 0 --b 0
+expect_failure "rank zero" 2 "--rank" train $small --rank 0
+expect_failure "rank above m" 2 "exceeds the 784 features" train $small --rank 785
+expect_failure "batch zero" 2 "--batch" train $small --batch 0
+expect_failure "lr not a number" 2 "--lr: expected a finite number" train $small --lr abc
+expect_failure "unknown model" 2 "expected lae, dlae or edlae" train $small --model pca
+expect_failure "unknown flag" 2 "unknown flag '--sede'" train $small --sede 3
+expect_failure "flag without value" 2 "--epochs needs a value" train $small --epochs
+expect_failure "unknown gemm backend" 1 "--gemm" train $small --gemm cuda
+expect_failure "more examples than the file" 1 "--train: limit 9000 exceeds the 8000 images" train --data "$data" --train 9000
+expect_failure "missing data folder" 1 "/nonexistent/digits" train --data /nonexistent/digits
+
+# Broken IDX files: named, and nothing written.
+mkdir -p "$work/broken"
+cp "$data"/t10k-* "$work/broken/"
+gzip -dc "$data/train-images-idx3-ubyte.gz" | head -c 100000 >"$work/broken/train-images-idx3-ubyte"
+cp "$data/train-labels-idx1-ubyte.gz" "$work/broken/"
+expect_failure "truncated images" 1 "train-images-idx3-ubyte" \
+    train --data "$work/broken" --train 200 --save "$work/broken.lae"
+check "no model written after a data error" test ! -e "$work/broken.lae"
+printf 'not an idx file at all' >"$work/broken/train-images-idx3-ubyte"
+expect_failure "wrong magic" 1 "magic" train --data "$work/broken" --train 200
+
+# A good run writes everything it promises.
+"$lae" -q train $small --epochs 2 --rank 16 --json --save "$work/m.lae" \
+    --export-npy "$work" --log "$work/log.csv" >"$work/train.json" 2>"$work/err"
+check "train exits 0" test $? -eq 0
+check "train --json has the metrics" json_has "$work/train.json" device hyperparameters \
+    diag_mean diag_rms_error offdiag_share test_mse train_loss seconds_per_epoch seed
+check "train --log has a header and 2 rows" test "$(wc -l <"$work/log.csv")" -eq 3
+check "model file written" grep -aq "^lae-model 1" "$work/m.lae"
+check "npy files written" test -s "$work/B.npy" -a -s "$work/W_enc.npy" -a -s "$work/b_dec.npy"
+check "no temporary files left" bash -c "! ls '$work' | grep -q tmp"
+
+# Failures while running leave no output behind.
+expect_failure "save into a missing folder" 1 "$work/nowhere/m.lae" \
+    train $small --epochs 1 --save "$work/nowhere/m.lae"
+expect_failure "diverging training names the epoch" 1 "at epoch 1" \
+    train $small --epochs 3 --lr 1e9 --save "$work/diverged.lae" --log "$work/diverged.csv"
+check "no model after divergence" test ! -e "$work/diverged.lae" -a ! -e "$work/diverged.csv"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
