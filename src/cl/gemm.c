@@ -14,8 +14,10 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cl/check.h"
 #include "cl/context_internal.h"
@@ -43,13 +45,6 @@ lae_status lae_gemm_backend_parse(const char *name, lae_gemm_backend *backend) {
         }
     }
     return lae_fail(LAE_ERR_ARG, "--gemm: expected auto, clblast, host or own, got '%s'", name);
-}
-
-void lae_gemm_set_backend(lae_context *ctx, lae_gemm_backend backend) {
-    if (backend == LAE_GEMM_AUTO) {
-        backend = lae_device_is_host_cpu(&ctx->info) ? LAE_GEMM_HOST : LAE_GEMM_CLBLAST;
-    }
-    ctx->gemm_backend = backend;
 }
 
 lae_gemm_backend lae_gemm_get_backend(const lae_context *ctx) {
@@ -80,12 +75,154 @@ typedef struct {
     void *a, *b, *c;
 } host_gemm_args;
 
+static void host_gemm_part(const host_gemm_args *g, int row0, int rows, int col0, int cols) {
+    const float *a = (const float *)g->a + g->a_offset;
+    const float *b = (const float *)g->b + g->b_offset;
+    float *c = (float *)g->c + g->c_offset;
+
+    /* Rows of C come from rows of op(A); columns of C from columns of op(B). */
+    a += g->trans_a ? (size_t)row0 : (size_t)row0 * g->lda;
+    b += g->trans_b ? (size_t)col0 * g->ldb : (size_t)col0;
+    c += (size_t)row0 * g->ldc + col0;
+    cblas_sgemm(CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
+                g->trans_b ? CblasTrans : CblasNoTrans, rows, cols, g->inner, g->alpha, a,
+                g->lda, b, g->ldb, g->beta, c, g->ldc);
+}
+
+/*
+ * The host BLAS's own threads spin between calls (OpenBLAS waits about 2²⁸ cycles before it
+ * sleeps), and on a CPU device they spin on the cores that PoCL's workers need for the
+ * kernels in between: on 2 cores that made a training epoch up to 2× slower. So OpenBLAS runs
+ * single-threaded, and a large GEMM is split across helper threads that sleep on a condition
+ * variable when idle. The caller (a PoCL worker running the native kernel) takes the first
+ * part itself.
+ */
+#define MAX_HELPERS 63
+#define SPLIT_MIN_FLOPS 4e6 /* below this a split costs more than it saves */
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake, done;
+    pthread_t threads[MAX_HELPERS];
+    int count;                /* helper threads started */
+    const host_gemm_args *job;
+    int parts;                /* parts of the current job, the caller's included */
+    int generation;           /* bumped for each job */
+    int pending;              /* helper parts not finished */
+} helper_pool;
+
+static helper_pool pool = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .wake = PTHREAD_COND_INITIALIZER,
+    .done = PTHREAD_COND_INITIALIZER,
+};
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static int pool_threads = 1; /* parts a job may be split into */
+
+/* Part `part` of `parts` along the larger side of C. */
+static void run_part(const host_gemm_args *g, int part, int parts) {
+    if (g->rows >= g->cols) {
+        int first = (int)((long long)g->rows * part / parts);
+        int last = (int)((long long)g->rows * (part + 1) / parts);
+        host_gemm_part(g, first, last - first, 0, g->cols);
+    } else {
+        int first = (int)((long long)g->cols * part / parts);
+        int last = (int)((long long)g->cols * (part + 1) / parts);
+        host_gemm_part(g, 0, g->rows, first, last - first);
+    }
+}
+
+static void *helper_main(void *raw) {
+    int index = (int)(intptr_t)raw; /* helper i runs part i + 1 */
+    int seen = 0;
+
+    pthread_mutex_lock(&pool.lock);
+    for (;;) {
+        while (pool.generation == seen) {
+            pthread_cond_wait(&pool.wake, &pool.lock);
+        }
+        seen = pool.generation;
+        const host_gemm_args *job = pool.job;
+        int parts = pool.parts;
+        if (index + 1 >= parts) {
+            continue;
+        }
+        pthread_mutex_unlock(&pool.lock);
+        run_part(job, index + 1, parts);
+        pthread_mutex_lock(&pool.lock);
+        if (--pool.pending == 0) {
+            pthread_cond_signal(&pool.done);
+        }
+    }
+    return NULL;
+}
+
+static void pool_start(void) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int helpers = cores > 1 ? (int)(cores - 1) : 0;
+
+    openblas_set_num_threads(1);
+    if (helpers > MAX_HELPERS) {
+        helpers = MAX_HELPERS;
+    }
+    for (int i = 0; i < helpers; i++) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&pool.threads[i], &attr, helper_main, (void *)(intptr_t)i) != 0) {
+            pthread_attr_destroy(&attr);
+            break;
+        }
+        pthread_attr_destroy(&attr);
+        pool.count++;
+    }
+    pool_threads = pool.count + 1;
+}
+
 static void host_gemm_run(void *raw) {
     const host_gemm_args *g = raw;
-    cblas_sgemm(CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
-                g->trans_b ? CblasTrans : CblasNoTrans, g->rows, g->cols, g->inner, g->alpha,
-                (const float *)g->a + g->a_offset, g->lda, (const float *)g->b + g->b_offset,
-                g->ldb, g->beta, (float *)g->c + g->c_offset, g->ldc);
+    double flops = 2.0 * g->rows * g->cols * g->inner;
+    int parts = flops < SPLIT_MIN_FLOPS ? 1 : pool_threads;
+    int longest = g->rows > g->cols ? g->rows : g->cols;
+
+    if (parts > longest) {
+        parts = longest;
+    }
+    if (parts <= 1) {
+        host_gemm_part(g, 0, g->rows, 0, g->cols);
+        return;
+    }
+
+    /* Jobs come one at a time from an in-order queue, but two contexts could overlap:
+     * the lock keeps one job in the pool at a time. */
+    static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&job_lock);
+    pthread_mutex_lock(&pool.lock);
+    pool.job = g;
+    pool.parts = parts;
+    pool.pending = parts - 1;
+    pool.generation++;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.lock);
+
+    run_part(g, 0, parts);
+
+    pthread_mutex_lock(&pool.lock);
+    while (pool.pending > 0) {
+        pthread_cond_wait(&pool.done, &pool.lock);
+    }
+    pthread_mutex_unlock(&pool.lock);
+    pthread_mutex_unlock(&job_lock);
+}
+
+void lae_gemm_set_backend(lae_context *ctx, lae_gemm_backend backend) {
+    if (backend == LAE_GEMM_AUTO) {
+        backend = lae_device_is_host_cpu(&ctx->info) ? LAE_GEMM_HOST : LAE_GEMM_CLBLAST;
+    }
+    if (backend == LAE_GEMM_HOST && getenv("LAE_NO_POOL") == NULL) {
+        pthread_once(&pool_once, pool_start);
+    }
+    ctx->gemm_backend = backend;
 }
 
 /* The host pointers behind buffers, learned once per buffer (see host_pointer). */
