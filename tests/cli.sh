@@ -107,5 +107,34 @@ expect_failure "diverging training names the epoch" 1 "at epoch 1" \
     train $small --epochs 3 --lr 1e9 --save "$work/diverged.lae" --log "$work/diverged.csv"
 check "no model after divergence" test ! -e "$work/diverged.lae" -a ! -e "$work/diverged.csv"
 
+# Solving and scoring.
+"$lae" -q solve $small --model dlae --rank 16 --no-bias --json --save "$work/opt.lae" \
+    >"$work/solve.json" 2>"$work/err"
+check "solve exits 0" test $? -eq 0
+check "solve --json has method and timings" json_has "$work/solve.json" method \
+    constant_features expected_loss gram_seconds factor_seconds rest_seconds
+"$lae" -q solve $small --no-normalize --model edlae --rank full --json >"$work/raw.json" \
+    2>"$work/err"
+check "raw pixels: constant features counted, no NaN" python3 -c "
+import json, math, sys
+d = json.load(open('$work/raw.json'))['metrics']
+sys.exit(0 if d['constant_features'] > 50 and math.isfinite(d['expected_loss']) else 1)"
+"$lae" -q score "$work/opt.lae" --against "$work/opt.lae" $small --json >"$work/score.json"
+check "score against itself: no gap" python3 -c "
+import json, sys
+d = json.load(open('$work/score.json'))
+ok = abs(d['relative_excess']) < 1e-12 and d['relative_distance'] < 1e-12
+ok = ok and max(d['principal_angles_degrees']) < 1e-3
+sys.exit(0 if ok else 1)"
+"$lae" -q score "$work/m.lae" --against "$work/opt.lae" $small --p 0.5 >"$work/score.txt"
+check "score of a trained model shows the gap" grep -q "relative excess objective" \
+    "$work/score.txt"
+expect_failure "score needs a model" 2 "expected one model file" score
+expect_failure "score of a missing model" 1 "$work/none.lae" score "$work/none.lae"
+head -c 300 "$work/opt.lae" >"$work/cut.lae"
+expect_failure "score of a truncated model" 1 "truncated" score "$work/cut.lae" $small
+expect_failure "solve p of 1" 2 "--p < 1" solve $small --p 1
+expect_failure "solve rank above m" 2 "exceeds the 784 features" solve $small --rank 900
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

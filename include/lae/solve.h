@@ -135,4 +135,11 @@ double lae_relative_distance(const double *b, const double *b_star, size_t m);
 lae_status lae_principal_angles(const double *x1, size_t k1, const double *x2, size_t k2,
                                 size_t m, double *angles, size_t *count);
 
+/*
+ * Copies a solution into a new model (allocated here; free with lae_model_free): W_enc = Uᵀ,
+ * W_dec = V, b_enc = 0, b_dec = c, so that the model computes x·U·Vᵀ + c. The objective,
+ * normalisation and image shape are left for the caller to set.
+ */
+lae_status lae_solution_to_model(const lae_solution *sol, int has_bias, lae_model *model);
+
 #endif

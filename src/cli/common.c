@@ -4,6 +4,7 @@
  */
 #include "cli/common.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -162,4 +163,26 @@ void json_device(json_writer *w, const char *key, const lae_context *ctx) {
     json_string(w, "opencl_c", info->c_version);
     json_string(w, "gemm", lae_gemm_backend_name(lae_gemm_get_backend(ctx)));
     json_object_end(w);
+}
+
+double mean_reconstruction_error(const lae_model *model, const float *x, size_t n) {
+    enum { ROWS = 256 };
+    size_t m = model->m;
+    float *out = malloc(ROWS * m * sizeof *out);
+    double sum = 0.0;
+
+    if (out == NULL || n == 0) {
+        free(out);
+        return NAN;
+    }
+    for (size_t row0 = 0; row0 < n; row0 += ROWS) {
+        size_t rows = n - row0 < ROWS ? n - row0 : ROWS;
+        lae_model_reconstruct(model, x + row0 * m, rows, out);
+        for (size_t i = 0; i < rows * m; i++) {
+            double residual = (double)out[i] - x[row0 * m + i];
+            sum += residual * residual;
+        }
+    }
+    free(out);
+    return sum / ((double)n * (double)m);
 }

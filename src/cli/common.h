@@ -59,6 +59,9 @@ int load_data(const char *command, const data_options *options, loaded_data *dat
 
 void loaded_data_free(loaded_data *data);
 
+/* Mean squared reconstruction error of a model over n rows of x, on the host; NAN if n = 0. */
+double mean_reconstruction_error(const lae_model *model, const float *x, size_t n);
+
 /* Writes the device object ({"name", "vendor", "driver", ...}) under key. */
 void json_device(json_writer *w, const char *key, const lae_context *ctx);
 

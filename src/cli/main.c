@@ -19,6 +19,8 @@ typedef struct {
 static const command commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices"},
     {"train", cmd_train, "train an LAE, DLAE or EDLAE with Adam on a device"},
+    {"solve", cmd_solve, "the exact optimum, from the Gram matrix and closed forms"},
+    {"score", cmd_score, "a model's exact expected objective, errors, and distance to an optimum"},
 };
 
 static void usage(FILE *out) {

@@ -1,0 +1,247 @@
+/*
+ * `lae solve`: the exact optimum of LAE, DLAE or EDLAE for the data, from the Gram matrix
+ * (computed on the device) and the closed forms or block-coordinate descent of MATH.md (on
+ * the host, in double). Writes the same model file as `lae train`.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "lae/gram.h"
+#include "lae/log.h"
+#include "lae/solve.h"
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void report_progress(void *user, int start, int step, double objective) {
+    (void)user;
+    if (step % 50 == 0) {
+        lae_log_info("solve", "start %d, step %d: objective %.10g", start + 1, step, objective);
+    }
+}
+
+int cmd_solve(int argc, char **argv) {
+    device_options device;
+    data_options data_opts;
+    const char *model_name = "edlae", *rank = "64", *save_path = NULL, *npy_dir = NULL;
+    double p = 0.2, a = 2.0, b = 1.0, lambda = 0.0, tol = 0.0;
+    int bias = 1, json = 0, starts = 0, max_iter = 0, code = 0;
+    uint64_t seed = 1;
+    flag_spec flags[32];
+    size_t count = 0;
+
+    device_options_defaults(&device);
+    data_options_defaults(&data_opts);
+    device_flags(flags, &count, &device);
+    data_flags(flags, &count, &data_opts);
+    flags[count++] = (flag_spec){"model", FLAG_STRING, &model_name, "KIND",
+                                 "lae, dlae or edlae (default edlae)", 0};
+    flags[count++] = (flag_spec){"rank", FLAG_STRING, &rank, "K",
+                                 "rank k, or 'full' for k = m (default 64)", 0};
+    flags[count++] = (flag_spec){"p", FLAG_DOUBLE, &p, "P", "dropout probability (0.2)", 0};
+    flags[count++] = (flag_spec){"a", FLAG_DOUBLE, &a, "A", "weight of dropped entries (2)", 0};
+    flags[count++] = (flag_spec){"b", FLAG_DOUBLE, &b, "B", "weight of kept entries (1)", 0};
+    flags[count++] = (flag_spec){"lambda", FLAG_DOUBLE, &lambda, "X",
+                                 "extra uniform ridge λ‖B‖² (0)", 0};
+    flags[count++] = (flag_spec){"bias", FLAG_BOOL, &bias, "",
+                                 "fit the output bias (default; --no-bias for none)", 0};
+    flags[count++] = (flag_spec){"starts", FLAG_INT, &starts, "N",
+                                 "descent starts for low-rank EDLAE (1 if b > 0, else 4)", 0};
+    flags[count++] = (flag_spec){"max-iter", FLAG_INT, &max_iter, "N",
+                                 "descent sweeps per start (1000)", 0};
+    flags[count++] = (flag_spec){"tol", FLAG_DOUBLE, &tol, "X",
+                                 "stop when a sweep gains less than X·J (1e-12)", 0};
+    flags[count++] = (flag_spec){"seed", FLAG_U64, &seed, "N", "seed of random starts (1)", 0};
+    flags[count++] = (flag_spec){"save", FLAG_STRING, &save_path, "FILE", "write the model", 0};
+    flags[count++] = (flag_spec){"export-npy", FLAG_STRING, &npy_dir, "DIR",
+                                 "write W_enc, b_enc, W_dec, b_dec and B as .npy", 0};
+    flags[count++] = (flag_spec){"json", FLAG_BOOL, &json, "", "one JSON object on stdout", 0};
+
+    int parsed = flags_parse("solve", "[OPTIONS]", flags, count, argc, argv, 2, NULL, 0, NULL);
+    if (parsed != 0) {
+        return parsed == 1 ? 0 : 2;
+    }
+
+    lae_kind kind;
+    if (lae_kind_parse(model_name, &kind) != LAE_OK) {
+        return report_error("solve"), 2;
+    }
+    if (!(p >= 0.0 && p < 1.0) || a < 0.0 || b < 0.0 || (a == 0.0 && b == 0.0) ||
+        !(lambda >= 0.0) || starts < 0 || max_iter < 0) {
+        fprintf(stderr, "lae solve: error: need 0 ≤ --p < 1, --a, --b ≥ 0 not both 0, "
+                "--lambda ≥ 0, --starts and --max-iter ≥ 0\n");
+        return 2;
+    }
+    size_t k = 0;
+    if (strcmp(rank, "full") != 0) {
+        char *end;
+        long value = strtol(rank, &end, 10);
+        if (end == rank || *end != '\0' || value < 1) {
+            fprintf(stderr, "lae solve: error: --rank: expected a positive integer or 'full', "
+                    "got '%s'\n", rank);
+            return 2;
+        }
+        k = (size_t)value;
+    }
+
+    loaded_data data;
+    lae_context *ctx = NULL;
+    double *g = NULL, *mu = NULL, *product = NULL;
+    lae_solution solution = {0};
+    lae_model model = {0};
+    lae_solve_info info = {0};
+
+    if ((code = load_data("solve", &data_opts, &data)) != 0) {
+        return code;
+    }
+    size_t m = data.train.m, n = data.train.n;
+    if (k == 0) {
+        k = m;
+    }
+    if (k > m) {
+        fprintf(stderr, "lae solve: error: --rank %zu exceeds the %zu features of the data\n", k,
+                m);
+        loaded_data_free(&data);
+        return 2;
+    }
+    if ((code = open_device("solve", &device, &ctx)) != 0) {
+        loaded_data_free(&data);
+        return code;
+    }
+
+    lae_objective objective = lae_objective_make(kind, p, a, b);
+    lae_log_info("solve", "model %s, m %zu, k %zu, p %g, a %g, b %g, lambda %g, bias %s, "
+                 "%zu examples", lae_kind_name(kind), m, k, objective.p, objective.a,
+                 objective.b, lambda, bias ? "yes" : "no", n);
+
+    /* The Gram matrix on the device. */
+    g = malloc(m * m * sizeof *g);
+    mu = malloc(m * sizeof *mu);
+    if (g == NULL || mu == NULL) {
+        fprintf(stderr, "lae solve: error: out of memory for the Gram matrix\n");
+        code = 1;
+        goto done;
+    }
+    double start = now_seconds();
+    if (lae_gram_compute(ctx, data.train.x, n, m, 0, g, mu) != LAE_OK) {
+        code = report_error("solve");
+        goto done;
+    }
+    double gram_seconds = now_seconds() - start;
+
+    /* The solve on the host. */
+    lae_gram_view view = {.g = g, .mu = mu, .n = n, .m = m};
+    lae_solve_options options = lae_solve_options_default();
+    options.k = k;
+    options.lambda = lambda;
+    options.bias = bias;
+    options.seed = seed;
+    options.starts = starts;
+    options.max_iter = max_iter;
+    options.tol = tol;
+    options.on_step = report_progress;
+    if (lae_solve(&view, &objective, &options, &solution, &info) != LAE_OK) {
+        code = report_error("solve");
+        goto done;
+    }
+
+    if (lae_solution_to_model(&solution, bias, &model) != LAE_OK ||
+        lae_model_product(&model, &product) != LAE_OK) {
+        code = report_error("solve");
+        goto done;
+    }
+    model.objective = objective;
+    model.norm = data.norm;
+    model.image_rows = data.train.rows;
+    model.image_cols = data.train.cols;
+    model.seed = seed;
+    model.lambda = lambda;
+
+    lae_identity_metrics metrics = lae_identity_metrics_of(product, m);
+    double train_mse = mean_reconstruction_error(&model, data.train.x, n);
+    double test_mse = mean_reconstruction_error(&model, data.test.x, data.test.n);
+    double per_entry = info.expected_loss / ((double)n * (double)m);
+
+    if (save_path != NULL && lae_model_save(&model, save_path) != LAE_OK) {
+        code = report_error("solve");
+        goto done;
+    }
+    if (npy_dir != NULL && lae_model_export_npy(&model, npy_dir) != LAE_OK) {
+        code = report_error("solve");
+        goto done;
+    }
+
+    if (!json) {
+        printf("model %s  k %zu  p %g  a %g  b %g  lambda %g  bias %s\n", lae_kind_name(kind),
+               k, objective.p, objective.a, objective.b, lambda, bias ? "yes" : "no");
+        printf("method             %s\n", info.method);
+        printf("constant features  %zu (solved without them; zero rows and columns of B)\n",
+               info.n_constant);
+        printf("expected objective %.10g  (%.6f per entry; the training loss's scale)\n",
+               info.expected_loss, per_entry);
+        printf("train mse          %.6f\n", train_mse);
+        printf("test mse           %.6f\n", test_mse);
+        printf("mean diag(B)       %.6f\n", metrics.diag_mean);
+        printf("rms(diag(B) - 1)   %.6f\n", metrics.diag_rms_error);
+        printf("off-diagonal share %.6f\n", metrics.offdiag_share);
+        printf("time               %.3f s Gram, %.3f s factorisations, %.3f s rest\n",
+               gram_seconds, info.t_factor, info.t_rest);
+    } else {
+        json_writer w;
+        json_init(&w, stdout);
+        json_object_begin(&w, NULL);
+        json_string(&w, "command", "solve");
+        json_string(&w, "lae_version", LAE_VERSION_STRING);
+        json_device(&w, "device", ctx);
+        json_object_begin(&w, "hyperparameters");
+        json_string(&w, "model", lae_kind_name(kind));
+        json_int(&w, "m", (long long)m);
+        json_int(&w, "k", (long long)k);
+        json_number(&w, "p", objective.p);
+        json_number(&w, "a", objective.a);
+        json_number(&w, "b", objective.b);
+        json_number(&w, "lambda", lambda);
+        json_bool(&w, "bias", bias);
+        json_int(&w, "train", (long long)n);
+        json_int(&w, "test", (long long)data.test.n);
+        json_int(&w, "seed", (long long)seed);
+        json_object_end(&w);
+        json_object_begin(&w, "metrics");
+        json_string(&w, "method", info.method);
+        json_int(&w, "constant_features", (long long)info.n_constant);
+        json_int(&w, "iterations", info.iterations);
+        json_int(&w, "starts", info.starts);
+        json_number(&w, "objective", info.objective);
+        json_number(&w, "expected_loss", info.expected_loss);
+        json_number(&w, "expected_loss_per_entry", per_entry);
+        json_number(&w, "train_mse", train_mse);
+        json_number(&w, "test_mse", test_mse);
+        json_number(&w, "diag_mean", metrics.diag_mean);
+        json_number(&w, "diag_rms_error", metrics.diag_rms_error);
+        json_number(&w, "offdiag_share", metrics.offdiag_share);
+        json_object_end(&w);
+        json_object_begin(&w, "timings");
+        json_number(&w, "gram_seconds", gram_seconds);
+        json_number(&w, "factor_seconds", info.t_factor);
+        json_number(&w, "rest_seconds", info.t_rest);
+        json_object_end(&w);
+        json_object_end(&w);
+    }
+
+done:
+    free(product);
+    lae_model_free(&model);
+    lae_solution_free(&solution);
+    free(mu);
+    free(g);
+    lae_context_free(ctx);
+    loaded_data_free(&data);
+    return code;
+}

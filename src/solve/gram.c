@@ -1,0 +1,74 @@
+/*
+ * G = XᵀX on the device, chunk by chunk; see include/lae/gram.h. One chunk buffer is reused:
+ * the upload, the product and the read-back of a chunk run in order. Overlapping the upload
+ * of one chunk with the product of the last would need two buffers and events; on a CPU
+ * device the upload is a memcpy, so it was not worth the complexity yet.
+ */
+#include "lae/gram.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl/check.h"
+#include "lae/gemm.h"
+
+#define DEFAULT_CHUNK_ROWS 4096
+
+lae_status lae_gram_compute(lae_context *ctx, const float *x, size_t n, size_t m,
+                            size_t chunk_rows, double *g, double *mu) {
+    lae_status status = LAE_OK;
+    cl_mem chunk = NULL, product = NULL;
+    float *partial = NULL;
+
+    if (chunk_rows == 0) {
+        chunk_rows = DEFAULT_CHUNK_ROWS;
+    }
+    if (chunk_rows > n) {
+        chunk_rows = n;
+    }
+    memset(g, 0, m * m * sizeof *g);
+    memset(mu, 0, m * sizeof *mu);
+    if (n == 0) {
+        return LAE_OK;
+    }
+
+    partial = malloc(m * m * sizeof *partial);
+    if (partial == NULL) {
+        return lae_fail(LAE_ERR_NOMEM, "out of memory for a %zu×%zu Gram matrix", m, m);
+    }
+    LAE_TRY(lae_buffer_create(ctx, chunk_rows * m * sizeof(float), &chunk));
+    LAE_TRY(lae_buffer_create(ctx, m * m * sizeof(float), &product));
+
+    for (size_t row0 = 0; row0 < n; row0 += chunk_rows) {
+        size_t rows = n - row0 < chunk_rows ? n - row0 : chunk_rows;
+
+        /* Gchunk = X_chunkᵀ·X_chunk: (m×rows)(rows×m). */
+        LAE_TRY(lae_buffer_write(ctx, chunk, 0, rows * m * sizeof(float), x + row0 * m));
+        LAE_TRY(lae_gemm(ctx, 1, 0, m, m, rows, 1.0f, chunk, 0, m, chunk, 0, m, 0.0f, product,
+                         0, m));
+        LAE_TRY(lae_buffer_read(ctx, product, 0, m * m * sizeof(float), partial));
+        for (size_t i = 0; i < m * m; i++) {
+            g[i] += partial[i];
+        }
+    }
+
+    /* The means, in double, on the host: one pass over data already in memory. */
+    for (size_t r = 0; r < n; r++) {
+        const float *row = x + r * m;
+        for (size_t j = 0; j < m; j++) {
+            mu[j] += row[j];
+        }
+    }
+    for (size_t j = 0; j < m; j++) {
+        mu[j] /= (double)n;
+    }
+fail:
+    if (product != NULL) {
+        clReleaseMemObject(product);
+    }
+    if (chunk != NULL) {
+        clReleaseMemObject(chunk);
+    }
+    free(partial);
+    return status;
+}
