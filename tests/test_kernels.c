@@ -76,8 +76,8 @@ static void gather(const float *x, size_t n, const int *perm, int row0, int nb, 
     float scale = (float)(1.0 / (1.0 - p));
     arg args[] = {A(dz), A(dmask), A(dx), A(dperm), A(row0), A(nb), A(m), A(seed_lo),
                   A(seed_hi), A(step_lo), A(step_hi), A(threshold), A(scale)};
-    size_t quads = (size_t)(m + 3) / 4;
-    size_t global[2] = {(quads + local[0] - 1) / local[0] * local[0],
+    size_t items = ((size_t)(m + 3) / 4 + 7) / 8; /* 8 quads of 4 entries per work-item */
+    size_t global[2] = {(items + local[0] - 1) / local[0] * local[0],
                         ((size_t)nb + local[1] - 1) / local[1] * local[1]};
 
     run("dropout_gather", args, 13, 2, global, local);
@@ -180,15 +180,15 @@ static void dropout_statistics(void **state) {
     }
 }
 
-/* The loss kernel against a double loop, with bias, permutation and mask. */
+/* The loss kernels against a double loop, with bias, permutation and mask. */
 static void loss_matches_reference(void **state) {
     (void)state;
-    enum { N = 6, NB = 5, M = 23, P = 40 };
-    float x[N * M], y[NB * M], params[P], grad[NB * M], partials[64];
+    enum { N = 6, NB = 5, M = 23, P = 40, ROWS = 7 };
+    float x[N * M], y[NB * M], params[P], grad[NB * M], terms[NB * M], partials[3 + ROWS];
     unsigned char mask[NB * M];
     int perm[N] = {5, 2, 0, 4, 1, 3};
     int row0 = 1, nb = NB, m = M, b_dec_offset = 7, has_bias = 1, use_perm = 1, use_mask = 1;
-    int write_grad = 1, partial_offset = 3;
+    int write_grad = 1, partial_offset = 3, rows = ROWS;
     float wa = 2.0f, wb = 0.5f, grad_scale = 2.0f / (NB * M);
 
     fill(x, N * M, 4);
@@ -197,35 +197,43 @@ static void loss_matches_reference(void **state) {
     for (int i = 0; i < NB * M; i++) {
         mask[i] = (unsigned char)((i * 7) % 3 != 0);
     }
+    for (int i = 0; i < 3 + ROWS; i++) {
+        partials[i] = -1.0f; /* rows nb..ROWS−1 must be overwritten with zeros */
+    }
 
     cl_mem dy = upload(y, sizeof y), dparams = upload(params, sizeof params);
     cl_mem dx = upload(x, sizeof x), dperm = upload(perm, sizeof perm);
-    cl_mem dmask = upload(mask, sizeof mask), dpartials = upload(NULL, sizeof partials);
+    cl_mem dmask = upload(mask, sizeof mask), dterms = upload(NULL, sizeof terms);
+    cl_mem dpartials = upload(partials, sizeof partials);
     arg args[] = {A(dy), A(dparams), A(b_dec_offset), A(has_bias), A(dx), A(dperm), A(row0),
                   A(use_perm), A(nb), A(m), A(dmask), A(use_mask), A(wa), A(wb),
-                  A(grad_scale), A(write_grad), A(dpartials), A(partial_offset)};
-    const size_t local = 8, groups = 3, global = local * groups;
-    run("loss_grad", args, 18, 1, &global, &local);
+                  A(grad_scale), A(write_grad), A(dterms)};
+    const size_t local[2] = {8, 2}, global[2] = {24, 6};
+    run("loss_grad", args, 17, 2, global, local);
+    arg sum_args[] = {A(dterms), A(nb), A(m), A(rows), A(dpartials), A(partial_offset)};
+    const size_t sum_global = 8, sum_local = 4;
+    run("row_sums", sum_args, 6, 1, &sum_global, &sum_local);
     assert_int_equal(lae_buffer_read(ctx, dy, 0, sizeof grad, grad), LAE_OK);
     assert_int_equal(lae_buffer_read(ctx, dpartials, 0, sizeof partials, partials), LAE_OK);
 
-    double want_sum = 0.0;
     for (int r = 0; r < NB; r++) {
+        double row_sum = 0.0;
         for (int j = 0; j < M; j++) {
             int e = r * M + j;
             double residual = (double)y[e] + params[b_dec_offset + j] - x[perm[row0 + r] * M + j];
             double weight = mask[e] ? wb : wa;
-            want_sum += weight * residual * residual;
+            row_sum += weight * residual * residual;
             assert_close(grad[e], grad_scale * weight * residual, 1e-7, 1e-5, "gradient entry");
         }
+        assert_close(partials[partial_offset + r], row_sum, 1e-6, 1e-5, "row's loss partial");
     }
-    double got_sum = 0.0;
-    for (size_t g = 0; g < groups; g++) {
-        got_sum += partials[partial_offset + g];
+    for (int r = NB; r < ROWS; r++) {
+        assert_float_equal(partials[partial_offset + r], 0.0f, 0.0f);
     }
-    assert_close(got_sum, want_sum, 1e-6, 1e-5, "sum of loss partials");
+    assert_float_equal(partials[0], -1.0f, 0.0f);
 
     clReleaseMemObject(dpartials);
+    clReleaseMemObject(dterms);
     clReleaseMemObject(dmask);
     clReleaseMemObject(dperm);
     clReleaseMemObject(dx);

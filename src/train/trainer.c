@@ -19,11 +19,10 @@
 #include "lae/log.h"
 #include "lae/rng.h"
 
-#define LOSS_GROUPS 64 /* work-groups of the loss kernel, and partials per step */
-#define LOSS_LOCAL 256 /* must match kernels/loss.cl */
 #define EVAL_ROWS 1000 /* rows per evaluation pass */
 #define ELEMENT_LOCAL 64 /* work-group size of the element-wise kernels */
 #define ROWS_LOCAL 4     /* rows per work-group of the row-wise kernels */
+#define DROPOUT_QUADS 8  /* must match kernels/dropout.cl */
 #define SHUFFLE_STREAM 0x5348554646u /* keeps shuffles independent of the masks' key */
 
 struct lae_trainer {
@@ -44,10 +43,11 @@ struct lae_trainer {
     cl_mem z, h, y, dh;     /* rows_cap×m, rows_cap×k, rows_cap×m, rows_cap×k */
     cl_mem mask;            /* batch×m bytes, the last step's dropout mask */
     cl_mem theta, grad, adam_m, adam_v;
-    cl_mem partials;        /* (steps_per_epoch + 1)·LOSS_GROUPS: the last row is evaluation's */
+    cl_mem partials;        /* (steps_per_epoch + 1)·slot: the last slot is evaluation's */
 
-    cl_kernel k_dropout, k_loss, k_bias_add, k_bias_grads, k_adam;
-    size_t loss_local;
+    cl_kernel k_dropout, k_loss, k_row_sums, k_bias_add, k_bias_grads, k_adam;
+    cl_mem terms;           /* rows_cap×m: each entry's weighted squared error */
+    size_t slot;            /* loss partials per step, one per row: rows_cap */
 
     int *order;          /* host copy of the epoch's permutation */
     float *partials_host;
@@ -161,6 +161,7 @@ void lae_trainer_free(lae_trainer *t) {
     release(&t->adam_m);
     release(&t->grad);
     release(&t->theta);
+    release(&t->terms);
     release(&t->mask);
     release(&t->dh);
     release(&t->y);
@@ -175,28 +176,17 @@ void lae_trainer_free(lae_trainer *t) {
 }
 
 static lae_status find_kernels(lae_trainer *t) {
-    lae_status status = LAE_OK;
-    size_t group_max = 0;
-
     t->k_dropout = lae_context_kernel(t->ctx, "dropout_gather");
     t->k_loss = lae_context_kernel(t->ctx, "loss_grad");
+    t->k_row_sums = lae_context_kernel(t->ctx, "row_sums");
     t->k_bias_add = lae_context_kernel(t->ctx, "bias_add");
     t->k_bias_grads = lae_context_kernel(t->ctx, "bias_grads");
     t->k_adam = lae_context_kernel(t->ctx, "adam");
-    if (!t->k_dropout || !t->k_loss || !t->k_bias_add || !t->k_bias_grads || !t->k_adam) {
+    if (!t->k_dropout || !t->k_loss || !t->k_row_sums || !t->k_bias_add || !t->k_bias_grads ||
+        !t->k_adam) {
         return LAE_ERR_OPENCL;
     }
-
-    /* The loss reduction needs a power-of-two group no larger than its local array. */
-    CL_CHECK(clGetKernelWorkGroupInfo(t->k_loss, lae_context_device(t->ctx)->device_id,
-                                      CL_KERNEL_WORK_GROUP_SIZE, sizeof group_max, &group_max,
-                                      NULL));
-    t->loss_local = 1;
-    while (t->loss_local * 2 <= LOSS_LOCAL && t->loss_local * 2 <= group_max) {
-        t->loss_local *= 2;
-    }
-fail:
-    return status;
+    return LAE_OK;
 }
 
 static lae_status upload_rows(lae_trainer *t, const float *x, size_t n, cl_mem *out) {
@@ -262,7 +252,9 @@ lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const fl
     lae_rng_seed(&t->shuffle_rng, params->seed ^ SHUFFLE_STREAM);
 
     t->order = malloc(n_train * sizeof *t->order);
-    t->partials_host = malloc((t->steps_per_epoch + 1) * LOSS_GROUPS * sizeof(float));
+    LAE_TRY(find_kernels(t));
+    t->slot = t->rows_cap;
+    t->partials_host = malloc((t->steps_per_epoch + 1) * t->slot * sizeof(float));
     if (t->order == NULL || t->partials_host == NULL) {
         status = lae_fail(LAE_ERR_NOMEM, "out of memory for %zu training examples", n_train);
         goto fail;
@@ -271,7 +263,6 @@ lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const fl
         t->order[i] = (int)i;
     }
 
-    LAE_TRY(find_kernels(t));
     LAE_TRY(upload_rows(t, x_train, n_train, &t->x_train));
     if (n_test > 0) {
         LAE_TRY(upload_rows(t, x_test, n_test, &t->x_test));
@@ -283,6 +274,7 @@ lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const fl
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->y));
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->k * sizeof(float), &t->dh));
     LAE_TRY(lae_buffer_create(ctx, params->batch * t->m, &t->mask));
+    LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->terms));
 
     size_t param_bytes = t->param_count * sizeof(float);
     LAE_TRY(lae_buffer_create(ctx, param_bytes, &t->theta));
@@ -294,7 +286,7 @@ lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const fl
     LAE_TRY(zero_buffer(t, t->grad, t->param_count));
     LAE_TRY(zero_buffer(t, t->adam_m, t->param_count));
     LAE_TRY(zero_buffer(t, t->adam_v, t->param_count));
-    LAE_TRY(lae_buffer_create(ctx, (t->steps_per_epoch + 1) * LOSS_GROUPS * sizeof(float),
+    LAE_TRY(lae_buffer_create(ctx, (t->steps_per_epoch + 1) * t->slot * sizeof(float),
                               &t->partials));
 
     *out = t;
@@ -331,7 +323,7 @@ typedef struct {
     int partial_offset;
 } loss_call;
 
-static lae_status loss(lae_trainer *t, const loss_call *c, size_t nb) {
+static lae_status loss(lae_trainer *t, const loss_call *c, size_t nb, size_t rows_planned) {
     int nb_i = (int)nb, m_i = (int)t->m, has_bias = t->has_bias;
     int off_b_dec = (int)t->off_b_dec;
     float grad_scale = 2.0f / (float)((double)nb * (double)t->m);
@@ -340,11 +332,19 @@ static lae_status loss(lae_trainer *t, const loss_call *c, size_t nb) {
     kernel_arg args[] = {
         ARG(t->y), ARG(t->theta), ARG(off_b_dec), ARG(has_bias), ARG(c->x), ARG(perm),
         ARG(c->row0), ARG(c->use_perm), ARG(nb_i), ARG(m_i), ARG(t->mask), ARG(c->use_mask),
-        ARG(c->wa), ARG(c->wb), ARG(grad_scale), ARG(c->write_grad), ARG(t->partials),
-        ARG(c->partial_offset),
+        ARG(c->wa), ARG(c->wb), ARG(grad_scale), ARG(c->write_grad), ARG(t->terms),
     };
-    return launch(t, t->k_loss, args, (int)(sizeof args / sizeof args[0]),
-                  LOSS_GROUPS * t->loss_local, t->loss_local);
+    lae_status status = LAE_OK;
+    int rows = (int)rows_planned;
+
+    LAE_TRY(launch_rows(t, t->k_loss, args, (int)(sizeof args / sizeof args[0]), t->m, nb));
+
+    /* Every partial of the slot is written (rows past nb as zero), so none is stale. */
+    kernel_arg sum_args[] = {ARG(t->terms), ARG(nb_i), ARG(m_i), ARG(rows), ARG(t->partials),
+                             ARG(c->partial_offset)};
+    LAE_TRY(launch(t, t->k_row_sums, sum_args, 6, rows_planned, 0));
+fail:
+    return status;
 }
 
 /* Forward, loss and backward for rows [row0, row0 + nb) of perm, with the masks of `step`;
@@ -364,16 +364,18 @@ static lae_status gradients(lae_trainer *t, size_t row0, size_t nb, uint64_t ste
         ARG(m_i), ARG(seed_lo), ARG(seed_hi), ARG(step_lo), ARG(step_hi), ARG(threshold),
         ARG(scale),
     };
-    LAE_TRY(launch_rows(t, t->k_dropout, drop_args, 13, (t->m + 3) / 4, nb));
+    size_t quads = (t->m + 3) / 4;
+    LAE_TRY(launch_rows(t, t->k_dropout, drop_args, 13,
+                        (quads + DROPOUT_QUADS - 1) / DROPOUT_QUADS, nb));
     LAE_TRY(forward(t, t->z, 0, nb));
 
     /* Y becomes R = ∂loss/∂X̂. */
     loss_call call = {
         .x = t->x_train, .perm = t->perm, .row0 = row0_i, .use_perm = 1, .use_mask = 1,
         .write_grad = 1, .wa = (float)t->objective.a,
-        .wb = (float)t->objective.b, .partial_offset = (int)(partial_row * LOSS_GROUPS),
+        .wb = (float)t->objective.b, .partial_offset = (int)(partial_row * t->slot),
     };
-    LAE_TRY(loss(t, &call, nb));
+    LAE_TRY(loss(t, &call, nb, t->params.batch));
 
     /* ∂W_dec = Rᵀ·H: (m×nb)(nb×k). */
     LAE_TRY(lae_gemm(t->ctx, 1, 0, t->m, t->k, nb, 1.0f, t->y, 0, t->m, t->h, 0, t->k, 0.0f,
@@ -436,12 +438,12 @@ lae_status lae_trainer_evaluate(lae_trainer *t, double *test_mse) {
         loss_call call = {
             .x = t->x_test, .perm = NULL, .row0 = (int)row0, .use_perm = 0, .use_mask = 0,
             .write_grad = 0, .wa = 1.0f, .wb = 1.0f,
-            .partial_offset = (int)(eval_row * LOSS_GROUPS),
+            .partial_offset = (int)(eval_row * t->slot),
         };
-        LAE_TRY(loss(t, &call, nb));
-        LAE_TRY(lae_buffer_read(t->ctx, t->partials, eval_row * LOSS_GROUPS * sizeof(float),
-                                LOSS_GROUPS * sizeof(float), t->partials_host));
-        for (int g = 0; g < LOSS_GROUPS; g++) {
+        LAE_TRY(loss(t, &call, nb, t->rows_cap));
+        LAE_TRY(lae_buffer_read(t->ctx, t->partials, eval_row * t->slot * sizeof(float),
+                                nb * sizeof(float), t->partials_host));
+        for (size_t g = 0; g < nb; g++) {
             sum += t->partials_host[g];
         }
     }
@@ -466,11 +468,13 @@ lae_status lae_trainer_epoch(lae_trainer *t, lae_epoch_stats *stats) {
 
     /* The epoch's one wait: its loss partials. */
     LAE_TRY(lae_buffer_read(t->ctx, t->partials, 0,
-                            t->steps_per_epoch * LOSS_GROUPS * sizeof(float),
+                            t->steps_per_epoch * t->slot * sizeof(float),
                             t->partials_host));
     double trained = now_seconds();
-    for (size_t i = 0; i < t->steps_per_epoch * LOSS_GROUPS; i++) {
-        sum += t->partials_host[i];
+    for (size_t step = 0; step < t->steps_per_epoch; step++) {
+        for (size_t row = 0; row < t->params.batch; row++) {
+            sum += t->partials_host[step * t->slot + row];
+        }
     }
     t->epoch++;
     stats->epoch = t->epoch;
@@ -497,9 +501,8 @@ lae_status lae_trainer_gradient(lae_trainer *t, size_t nb, uint64_t step, float 
     LAE_TRY(lae_buffer_write(t->ctx, t->perm, 0, t->n_train * sizeof(int), t->order));
     LAE_TRY(gradients(t, 0, nb, step, 0));
     LAE_TRY(lae_buffer_read(t->ctx, t->grad, 0, t->param_count * sizeof(float), grads));
-    LAE_TRY(lae_buffer_read(t->ctx, t->partials, 0, LOSS_GROUPS * sizeof(float),
-                            t->partials_host));
-    for (int g = 0; g < LOSS_GROUPS; g++) {
+    LAE_TRY(lae_buffer_read(t->ctx, t->partials, 0, nb * sizeof(float), t->partials_host));
+    for (size_t g = 0; g < nb; g++) {
         sum += t->partials_host[g];
     }
     *loss_out = sum / ((double)nb * (double)t->m);
