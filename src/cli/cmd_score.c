@@ -214,7 +214,8 @@ int cmd_score(int argc, char **argv) {
         if (against_path != NULL) {
             print_score(against_path, &best);
             printf("gap\n");
-            printf("  relative excess objective %.6g\n", excess);
+            printf("  relative excess objective %.6g  (%.6g per entry above the optimum)\n",
+                   excess, mine.per_entry - best.per_entry);
             printf("  relative ||B - B*||_F     %.6g\n", distance);
             if (angle_count > 0) {
                 printf("  principal angles (deg)    largest %.4g, median %.4g, smallest %.4g "
@@ -240,6 +241,7 @@ int cmd_score(int argc, char **argv) {
             json_string(&w, "against", against_path);
             json_score(&w, "against_score", &best);
             json_number(&w, "relative_excess", excess);
+            json_number(&w, "excess_per_entry", mine.per_entry - best.per_entry);
             json_number(&w, "relative_distance", distance);
             json_array_begin(&w, "principal_angles_degrees");
             for (size_t i = 0; i < angle_count; i++) {
