@@ -62,7 +62,7 @@ static lae_status score_model(const lae_model *model, const lae_objective *objec
     }
     free(c);
     out->per_entry = out->expected_loss / ((double)n * (double)m);
-    out->train_mse = mean_reconstruction_error(model, data->train.x, n);
+    out->train_mse = gram_reconstruction_error(model, out->b, g, mu, n);
     out->test_mse = mean_reconstruction_error(model, data->test.x, data->test.n);
     out->metrics = lae_identity_metrics_of(out->b, m);
     return LAE_OK;

@@ -165,7 +165,7 @@ int cmd_solve(int argc, char **argv) {
     model.lambda = lambda;
 
     lae_identity_metrics metrics = lae_identity_metrics_of(product, m);
-    double train_mse = mean_reconstruction_error(&model, data.train.x, n);
+    double train_mse = gram_reconstruction_error(&model, product, g, mu, n);
     double test_mse = mean_reconstruction_error(&model, data.test.x, data.test.n);
     double per_entry = info.expected_loss / ((double)n * (double)m);
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "lae/log.h"
+#include "lae/solve.h"
 
 #ifndef LAE_SOURCE_DATA_DIR
 #define LAE_SOURCE_DATA_DIR "datasets/mnist-10k"
@@ -185,4 +186,27 @@ double mean_reconstruction_error(const lae_model *model, const float *x, size_t 
     }
     free(out);
     return sum / ((double)n * (double)m);
+}
+
+double gram_reconstruction_error(const lae_model *model, const double *b, const double *g,
+                                 const double *mu, size_t n) {
+    size_t m = model->m;
+    lae_objective plain = lae_objective_make(LAE_KIND_LAE, 0.0, 1.0, 1.0);
+    double *c = malloc(m * sizeof *c);
+    if (c == NULL || n == 0) {
+        free(c);
+        return NAN;
+    }
+
+    /* ‖X − X·B − 1·cᵀ‖² is the expected loss without dropout, which needs only G and μ. */
+    for (size_t j = 0; j < m; j++) {
+        double sum = model->b_dec[j];
+        for (size_t l = 0; l < model->k; l++) {
+            sum += (double)model->w_dec[j * model->k + l] * model->b_enc[l];
+        }
+        c[j] = sum;
+    }
+    double total = lae_expected_loss_bias(g, mu, n, m, b, c, &plain);
+    free(c);
+    return total / ((double)n * (double)m);
 }

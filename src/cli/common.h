@@ -62,6 +62,13 @@ void loaded_data_free(loaded_data *data);
 /* Mean squared reconstruction error of a model over n rows of x, on the host; NAN if n = 0. */
 double mean_reconstruction_error(const lae_model *model, const float *x, size_t n);
 
+/*
+ * The same mean over n rows from the Gram matrix G and means μ of those rows, in O(m³) rather
+ * than O(n·m²): MATH.md's expected loss at p = 0. b is the model's B (m×m).
+ */
+double gram_reconstruction_error(const lae_model *model, const double *b, const double *g,
+                                 const double *mu, size_t n);
+
 /* Writes the device object ({"name", "vendor", "driver", ...}) under key. */
 void json_device(json_writer *w, const char *key, const lae_context *ctx);
 
