@@ -63,6 +63,11 @@ check "devices --json is JSON" json_has "$work/devices.json" name vendor driver 
 expect_failure "device index out of range" 1 "no such device index" train $small --device 99
 expect_failure "device name matches nothing" 1 "matches no device" train $small --device nosuchgpu
 
+# No OpenCL driver at all (the ICD loader told to look in an empty place): a hint, no crash.
+OCL_ICD_VENDORS=/nonexistent "$lae" devices >"$work/out" 2>"$work/err"
+check "no platform: exit 1 with a hint" bash -c \
+    "[ $? -eq 1 ] && grep -q 'no OpenCL platform found' '$work/err' && grep -q pocl '$work/err'"
+
 # Flags out of range, each named.
 expect_failure "p of 1" 2 "--p must be in [0, 1)" train $small --p 1
 expect_failure "negative a" 2 "--a and --b must be 0 or more" train $small --a -1
