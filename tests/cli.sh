@@ -80,7 +80,8 @@ expect_failure "unknown model" 2 "expected lae, dlae or edlae" train $small --mo
 expect_failure "unknown flag" 2 "unknown flag '--sede'" train $small --sede 3
 expect_failure "flag without value" 2 "--epochs needs a value" train $small --epochs
 expect_failure "unknown gemm backend" 1 "--gemm" train $small --gemm cuda
-expect_failure "more examples than the file" 1 "--train: limit 9000 exceeds the 8000 images" train --data "$data" --train 9000
+expect_failure "more examples than the file" 1 "--train: limit 9000 exceeds the 8000 images" \
+    train --data "$data" --train 9000
 expect_failure "missing data folder" 1 "/nonexistent/digits" train --data /nonexistent/digits
 
 # Broken IDX files: named, and nothing written.

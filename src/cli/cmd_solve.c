@@ -71,7 +71,8 @@ int cmd_solve(int argc, char **argv) {
 
     lae_kind kind;
     if (lae_kind_parse(model_name, &kind) != LAE_OK) {
-        return report_error("solve"), 2;
+        report_error("solve");
+        return 2;
     }
     if (!(p >= 0.0 && p < 1.0) || a < 0.0 || b < 0.0 || (a == 0.0 && b == 0.0) ||
         !(lambda >= 0.0) || starts < 0 || max_iter < 0) {

@@ -203,7 +203,8 @@ int cmd_train(int argc, char **argv) {
     params.seed = o.seed;
     size_t k = 0;
     if (lae_kind_parse(o.model, &kind) != LAE_OK) {
-        return report_error("train"), 2;
+        report_error("train");
+        return 2;
     }
     lae_objective objective = lae_objective_make(kind, o.p, o.a, o.b);
     if (!parse_rank(o.rank, 1u << 30, &k)) {
@@ -216,7 +217,8 @@ int cmd_train(int argc, char **argv) {
         return 2;
     }
     if (lae_train_params_validate(&params, &objective) != LAE_OK) {
-        return report_error("train"), 2;
+        report_error("train");
+        return 2;
     }
     if (o.data.normalize && !(o.data.std > 0.0)) {
         fprintf(stderr, "lae train: error: --norm-std must be positive, got %g\n", o.data.std);
