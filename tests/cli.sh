@@ -139,7 +139,7 @@ expect_failure "score needs a model" 2 "expected one model file" score
 expect_failure "score of a missing model" 1 "$work/none.lae" score "$work/none.lae"
 head -c 300 "$work/opt.lae" >"$work/cut.lae"
 expect_failure "score of a truncated model" 1 "truncated" score "$work/cut.lae" $small
-expect_failure "solve p of 1" 2 "--p < 1" solve $small --p 1
+expect_failure "solve p of 1" 2 "--p must be in [0, 1)" solve $small --p 1
 expect_failure "solve rank above m" 2 "exceeds the 784 features" solve $small --rank 900
 
 # The promise of issue-sized scale: 100 epochs of DLAE at rank 64 on the bundled digits end

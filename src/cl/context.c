@@ -5,11 +5,11 @@
  * All kernels live in one program so that a context costs one compile. No fast-math options
  * are passed: lae's kernels must agree with their C references and across vendors.
  */
+#include "lae/clock.h"
 #include "lae/device.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cl/check.h"
 #include "cl/context_internal.h"
@@ -18,12 +18,6 @@
 
 #define BUILD_OPTIONS "-cl-std=CL1.2"
 
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Logs the compiler's output in full: a failed build is useless without it. */
 static void log_build_failure(const lae_context *ctx) {
@@ -55,9 +49,9 @@ static lae_status build_program(lae_context *ctx) {
                                                              &err),
                     err);
 
-    double start = now_seconds();
+    double start = lae_seconds();
     err = clBuildProgram(ctx->program, 1, &ctx->info.device_id, BUILD_OPTIONS, NULL, NULL);
-    ctx->build_seconds = now_seconds() - start;
+    ctx->build_seconds = lae_seconds() - start;
     if (err != CL_SUCCESS) {
         log_build_failure(ctx);
         return lae_fail_cl(err, "building lae's kernels for device '%s' failed with %s (%d); "

@@ -6,19 +6,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "lae/clock.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "lae/gram.h"
 #include "lae/log.h"
 #include "lae/solve.h"
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void report_progress(void *user, int start, int step, double objective) {
     (void)user;
@@ -30,28 +24,22 @@ static void report_progress(void *user, int start, int step, double objective) {
 int cmd_solve(int argc, char **argv) {
     device_options device;
     data_options data_opts;
-    const char *model_name = "edlae", *rank = "64", *save_path = NULL, *npy_dir = NULL;
-    double p = 0.2, a = 2.0, b = 1.0, lambda = 0.0, tol = 0.0;
-    int bias = 1, json = 0, starts = 0, max_iter = 0, code = 0;
+    model_options model_opts;
+    const char *save_path = NULL, *npy_dir = NULL;
+    double lambda = 0.0, tol = 0.0;
+    int json = 0, starts = 0, max_iter = 0, code = 0;
     uint64_t seed = 1;
     flag_spec flags[32];
     size_t count = 0;
 
     device_options_defaults(&device);
     data_options_defaults(&data_opts);
+    model_options_defaults(&model_opts);
     device_flags(flags, &count, &device);
     data_flags(flags, &count, &data_opts);
-    flags[count++] = (flag_spec){"model", FLAG_STRING, &model_name, "KIND",
-                                 "lae, dlae or edlae (default edlae)", 0};
-    flags[count++] = (flag_spec){"rank", FLAG_STRING, &rank, "K",
-                                 "rank k, or 'full' for k = m (default 64)", 0};
-    flags[count++] = (flag_spec){"p", FLAG_DOUBLE, &p, "P", "dropout probability (0.2)", 0};
-    flags[count++] = (flag_spec){"a", FLAG_DOUBLE, &a, "A", "weight of dropped entries (2)", 0};
-    flags[count++] = (flag_spec){"b", FLAG_DOUBLE, &b, "B", "weight of kept entries (1)", 0};
+    model_flags(flags, &count, &model_opts);
     flags[count++] = (flag_spec){"lambda", FLAG_DOUBLE, &lambda, "X",
                                  "extra uniform ridge λ‖B‖² (0)", 0};
-    flags[count++] = (flag_spec){"bias", FLAG_BOOL, &bias, "",
-                                 "fit the output bias (default; --no-bias for none)", 0};
     flags[count++] = (flag_spec){"starts", FLAG_INT, &starts, "N",
                                  "descent starts for low-rank EDLAE (1 if b > 0, else 4)", 0};
     flags[count++] = (flag_spec){"max-iter", FLAG_INT, &max_iter, "N",
@@ -69,28 +57,18 @@ int cmd_solve(int argc, char **argv) {
         return parsed == 1 ? 0 : 2;
     }
 
-    lae_kind kind;
-    if (lae_kind_parse(model_name, &kind) != LAE_OK) {
-        report_error("solve");
+    if ((code = model_options_check("solve", &model_opts)) != 0) {
+        return code;
+    }
+    if (!(lambda >= 0.0) || starts < 0 || max_iter < 0) {
+        fprintf(stderr, "lae solve: error: --lambda, --starts and --max-iter must be 0 or "
+                "more\n");
         return 2;
     }
-    if (!(p >= 0.0 && p < 1.0) || a < 0.0 || b < 0.0 || (a == 0.0 && b == 0.0) ||
-        !(lambda >= 0.0) || starts < 0 || max_iter < 0) {
-        fprintf(stderr, "lae solve: error: need 0 ≤ --p < 1, --a, --b ≥ 0 not both 0, "
-                "--lambda ≥ 0, --starts and --max-iter ≥ 0\n");
-        return 2;
-    }
+    lae_objective objective = model_opts.objective;
+    lae_kind kind = objective.kind;
+    int bias = model_opts.bias;
     size_t k = 0;
-    if (strcmp(rank, "full") != 0) {
-        char *end;
-        long value = strtol(rank, &end, 10);
-        if (end == rank || *end != '\0' || value < 1) {
-            fprintf(stderr, "lae solve: error: --rank: expected a positive integer or 'full', "
-                    "got '%s'\n", rank);
-            return 2;
-        }
-        k = (size_t)value;
-    }
 
     loaded_data data;
     lae_context *ctx = NULL;
@@ -103,21 +81,15 @@ int cmd_solve(int argc, char **argv) {
         return code;
     }
     size_t m = data.train.m, n = data.train.n;
-    if (k == 0) {
-        k = m;
-    }
-    if (k > m) {
-        fprintf(stderr, "lae solve: error: --rank %zu exceeds the %zu features of the data\n", k,
-                m);
+    if ((code = model_options_rank("solve", &model_opts, m, &k)) != 0) {
         loaded_data_free(&data);
-        return 2;
+        return code;
     }
     if ((code = open_device("solve", &device, &ctx)) != 0) {
         loaded_data_free(&data);
         return code;
     }
 
-    lae_objective objective = lae_objective_make(kind, p, a, b);
     lae_log_info("solve", "model %s, m %zu, k %zu, p %g, a %g, b %g, lambda %g, bias %s, "
                  "%zu examples", lae_kind_name(kind), m, k, objective.p, objective.a,
                  objective.b, lambda, bias ? "yes" : "no", n);
@@ -130,12 +102,12 @@ int cmd_solve(int argc, char **argv) {
         code = 1;
         goto done;
     }
-    double start = now_seconds();
+    double start = lae_seconds();
     if (lae_gram_compute(ctx, data.train.x, n, m, 0, g, mu) != LAE_OK) {
         code = report_error("solve");
         goto done;
     }
-    double gram_seconds = now_seconds() - start;
+    double gram_seconds = lae_seconds() - start;
 
     /* The solve on the host. */
     lae_gram_view view = {.g = g, .mu = mu, .n = n, .m = m};

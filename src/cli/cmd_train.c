@@ -6,9 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lae/clock.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "lae/atomic_file.h"
@@ -18,10 +18,7 @@
 typedef struct {
     device_options device;
     data_options data;
-    const char *model;
-    const char *rank;
-    double p, a, b;
-    int bias;
+    model_options model;
     int epochs;
     size_t batch;
     double lr, weight_decay;
@@ -38,12 +35,6 @@ typedef struct {
     int epochs;
     int progress;          /* draw a bar on stderr */
 } epoch_printer;
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int print_epoch(const lae_epoch_stats *s, void *user) {
     epoch_printer *p = user;
@@ -66,21 +57,6 @@ static int print_epoch(const lae_epoch_stats *s, void *user) {
         fflush(stderr);
     }
     return 0;
-}
-
-/* "full" means k = m; anything else must be a positive integer, checked against m later. */
-static int parse_rank(const char *text, size_t m, size_t *k) {
-    if (strcmp(text, "full") == 0) {
-        *k = m;
-        return 1;
-    }
-    char *end;
-    long value = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || value < 1) {
-        return 0;
-    }
-    *k = (size_t)value;
-    return 1;
 }
 
 static void print_results(const train_options *o, const lae_context *ctx, const lae_model *model,
@@ -144,35 +120,22 @@ static void print_results(const train_options *o, const lae_context *ctx, const 
 }
 
 int cmd_train(int argc, char **argv) {
-    train_options o = {
-        .model = "edlae", .rank = "64", .p = 0.2, .a = 2.0, .b = 1.0, .bias = 1,
-        .epochs = 100, .batch = 64, .lr = 1e-3, .weight_decay = 0.0, .seed = 1,
-    };
+    train_options o = {.epochs = 100, .batch = 64, .lr = 1e-3, .weight_decay = 0.0, .seed = 1};
     flag_spec flags[32];
     size_t count = 0;
     lae_context *ctx = NULL;
     loaded_data data;
     lae_model model;
-    lae_kind kind;
     lae_atomic_file csv;
     int csv_open = 0, code = 0;
     double *product = NULL;
 
     device_options_defaults(&o.device);
     data_options_defaults(&o.data);
+    model_options_defaults(&o.model);
     device_flags(flags, &count, &o.device);
     data_flags(flags, &count, &o.data);
-    flags[count++] = (flag_spec){"model", FLAG_STRING, &o.model, "KIND",
-                                 "lae, dlae or edlae (default edlae)", 0};
-    flags[count++] = (flag_spec){"rank", FLAG_STRING, &o.rank, "K",
-                                 "rank k, or 'full' for k = m (default 64)", 0};
-    flags[count++] = (flag_spec){"p", FLAG_DOUBLE, &o.p, "P", "dropout probability (0.2)", 0};
-    flags[count++] = (flag_spec){"a", FLAG_DOUBLE, &o.a, "A",
-                                 "emphasis weight on dropped entries (2)", 0};
-    flags[count++] = (flag_spec){"b", FLAG_DOUBLE, &o.b, "B",
-                                 "emphasis weight on kept entries (1)", 0};
-    flags[count++] = (flag_spec){"bias", FLAG_BOOL, &o.bias, "",
-                                 "encoder and decoder biases (default; --no-bias drops them)", 0};
+    model_flags(flags, &count, &o.model);
     flags[count++] = (flag_spec){"epochs", FLAG_INT, &o.epochs, "N", "epochs (100)", 0};
     flags[count++] = (flag_spec){"batch", FLAG_SIZE, &o.batch, "N", "minibatch rows (64)", 0};
     flags[count++] = (flag_spec){"lr", FLAG_DOUBLE, &o.lr, "X", "Adam learning rate (1e-3)", 0};
@@ -202,20 +165,11 @@ int cmd_train(int argc, char **argv) {
     params.weight_decay = o.weight_decay;
     params.seed = o.seed;
     size_t k = 0;
-    if (lae_kind_parse(o.model, &kind) != LAE_OK) {
-        report_error("train");
-        return 2;
+    if ((code = model_options_check("train", &o.model)) != 0) {
+        return code;
     }
-    lae_objective objective = lae_objective_make(kind, o.p, o.a, o.b);
-    if (!parse_rank(o.rank, 1u << 30, &k)) {
-        fprintf(stderr, "lae train: error: --rank: expected a positive integer or 'full', "
-                "got '%s'\n", o.rank);
-        return 2;
-    }
-    if (!(o.p >= 0.0 && o.p < 1.0)) {
-        fprintf(stderr, "lae train: error: --p must be in [0, 1), got %g\n", o.p);
-        return 2;
-    }
+    lae_objective objective = o.model.objective;
+    lae_kind kind = objective.kind;
     if (lae_train_params_validate(&params, &objective) != LAE_OK) {
         report_error("train");
         return 2;
@@ -225,24 +179,21 @@ int cmd_train(int argc, char **argv) {
         return 2;
     }
 
-    double start = now_seconds();
+    double start = lae_seconds();
     if ((code = load_data("train", &o.data, &data)) != 0) {
         return code;
     }
     size_t m = data.train.m;
-    parse_rank(o.rank, m, &k);
-    if (k > m) {
-        fprintf(stderr, "lae train: error: --rank %zu exceeds the %zu features of the data\n", k,
-                m);
+    if ((code = model_options_rank("train", &o.model, m, &k)) != 0) {
         loaded_data_free(&data);
-        return 2;
+        return code;
     }
     if ((code = open_device("train", &o.device, &ctx)) != 0) {
         loaded_data_free(&data);
         return code;
     }
 
-    if (lae_model_alloc(&model, m, k, o.bias) != LAE_OK) {
+    if (lae_model_alloc(&model, m, k, o.model.bias) != LAE_OK) {
         code = report_error("train");
         goto done;
     }
@@ -255,7 +206,7 @@ int cmd_train(int argc, char **argv) {
     lae_log_info("train", "model %s, m %zu, k %zu, p %g, a %g, b %g, bias %s; epochs %d, "
                  "batch %zu, lr %g, weight decay %g, Adam betas (0.9, 0.999), eps 1e-8, seed %llu",
                  lae_kind_name(kind), m, k, objective.p, objective.a, objective.b,
-                 o.bias ? "yes" : "no", o.epochs, o.batch, o.lr, o.weight_decay,
+                 o.model.bias ? "yes" : "no", o.epochs, o.batch, o.lr, o.weight_decay,
                  (unsigned long long)o.seed);
 
     if (o.log_path != NULL) {
@@ -273,12 +224,12 @@ int cmd_train(int argc, char **argv) {
     params.on_epoch = print_epoch;
     params.user = &printer;
 
-    double setup_seconds = now_seconds() - start;
-    double train_start = now_seconds();
+    double setup_seconds = lae_seconds() - start;
+    double train_start = lae_seconds();
     lae_epoch_stats last;
     lae_status status = lae_train(ctx, &model, data.train.x, data.train.n, data.test.x,
                                   data.test.n, &params, &last);
-    double train_seconds = now_seconds() - train_start;
+    double train_seconds = lae_seconds() - train_start;
     if (printer.progress) {
         fputs("\r\033[K", stderr);
     }

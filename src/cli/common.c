@@ -24,6 +24,15 @@ void device_options_defaults(device_options *options) {
     options->gemm = "auto";
 }
 
+void model_options_defaults(model_options *options) {
+    options->model = "edlae";
+    options->rank = "64";
+    options->p = 0.2;
+    options->a = 2.0;
+    options->b = 1.0;
+    options->bias = 1;
+}
+
 void data_options_defaults(data_options *options) {
     options->dir = NULL;
     options->train = 5000;
@@ -54,6 +63,80 @@ void data_flags(flag_spec *table, size_t *count, data_options *o) {
                                     "normalisation mean (default 0.1307)", 0};
     table[(*count)++] = (flag_spec){"norm-std", FLAG_DOUBLE, &o->std, "X",
                                     "normalisation std (default 0.3081)", 0};
+}
+
+void model_flags(flag_spec *table, size_t *count, model_options *o) {
+    table[(*count)++] = (flag_spec){"model", FLAG_STRING, &o->model, "KIND",
+                                    "lae, dlae or edlae (default edlae)", 0};
+    table[(*count)++] = (flag_spec){"rank", FLAG_STRING, &o->rank, "K",
+                                    "rank k, or 'full' for k = m (default 64)", 0};
+    table[(*count)++] = (flag_spec){"p", FLAG_DOUBLE, &o->p, "P",
+                                    "dropout probability (0.2)", 0};
+    table[(*count)++] = (flag_spec){"a", FLAG_DOUBLE, &o->a, "A",
+                                    "emphasis weight on dropped entries (2)", 0};
+    table[(*count)++] = (flag_spec){"b", FLAG_DOUBLE, &o->b, "B",
+                                    "emphasis weight on kept entries (1)", 0};
+    table[(*count)++] = (flag_spec){"bias", FLAG_BOOL, &o->bias, "",
+                                    "biases (default; --no-bias leaves them out)", 0};
+}
+
+/* A positive integer, or "full" (stored as 0); 0 on anything else. */
+static int parse_rank(const char *text, size_t *k) {
+    if (strcmp(text, "full") == 0) {
+        *k = 0;
+        return 1;
+    }
+    char *end;
+    long value = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || value < 1) {
+        return 0;
+    }
+    *k = (size_t)value;
+    return 1;
+}
+
+int model_options_check(const char *command, model_options *o) {
+    lae_kind kind;
+    size_t k;
+
+    if (lae_kind_parse(o->model, &kind) != LAE_OK) {
+        report_error(command);
+        return 2;
+    }
+    if (!parse_rank(o->rank, &k)) {
+        fprintf(stderr, "lae %s: error: --rank: expected a positive integer or 'full', "
+                "got '%s'\n", command, o->rank);
+        return 2;
+    }
+    if (!(o->p >= 0.0 && o->p < 1.0)) {
+        fprintf(stderr, "lae %s: error: --p must be in [0, 1), got %g\n", command, o->p);
+        return 2;
+    }
+    if (!(o->a >= 0.0) || !(o->b >= 0.0)) {
+        fprintf(stderr, "lae %s: error: --a and --b must be 0 or more, got a = %g, b = %g\n",
+                command, o->a, o->b);
+        return 2;
+    }
+    if (o->a == 0.0 && o->b == 0.0) {
+        fprintf(stderr, "lae %s: error: --a and --b cannot both be 0: nothing would be "
+                "learned\n", command);
+        return 2;
+    }
+    o->objective = lae_objective_make(kind, o->p, o->a, o->b);
+    return 0;
+}
+
+int model_options_rank(const char *command, const model_options *o, size_t m, size_t *k) {
+    parse_rank(o->rank, k);
+    if (*k == 0) {
+        *k = m;
+    }
+    if (*k > m) {
+        fprintf(stderr, "lae %s: error: --rank %zu exceeds the %zu features of the data\n",
+                command, *k, m);
+        return 2;
+    }
+    return 0;
 }
 
 static int is_directory(const char *path) {

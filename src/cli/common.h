@@ -30,17 +30,37 @@ typedef struct {
 } data_options;
 
 typedef struct {
+    const char *model; /* --model */
+    const char *rank;  /* --rank: a number or "full" */
+    double p, a, b;    /* --p, --a, --b */
+    int bias;          /* --bias / --no-bias */
+    lae_objective objective; /* set by model_options_check */
+} model_options;
+
+typedef struct {
     lae_dataset train;
     lae_dataset test;
     lae_norm norm;
 } loaded_data;
 
 void device_options_defaults(device_options *options);
+void model_options_defaults(model_options *options);
 void data_options_defaults(data_options *options);
 
 /* Appends the flag specs of the options to table at *count. */
 void device_flags(flag_spec *table, size_t *count, device_options *options);
 void data_flags(flag_spec *table, size_t *count, data_options *options);
+void model_flags(flag_spec *table, size_t *count, model_options *options);
+
+/*
+ * Checks --model, --rank, --p, --a and --b before any data is read, and sets
+ * options->objective. Returns 0, or prints the error naming the flag and returns 2.
+ */
+int model_options_check(const char *command, model_options *options);
+
+/* The rank for m features (full: m). Returns 0, or prints why and returns 2 when k > m. */
+int model_options_rank(const char *command, const model_options *options, size_t m,
+                       size_t *k);
 
 /* The folder of the bundled digits: $LAE_DATA, the source tree's, or the installed one. */
 const char *default_data_dir(void);

@@ -12,8 +12,8 @@
 #define LAE_SOLVE_INTERNAL_H
 
 #include <stddef.h>
-#include <time.h>
 
+#include "lae/clock.h"
 #include "lae/solve.h"
 
 typedef struct {
@@ -53,11 +53,5 @@ typedef struct {
 lae_status lae_bcd_solve(lae_quad *qd, size_t k, double *u, double *v, int has_start,
                          const lae_bcd_options *opt, int *iterations, int *starts_run,
                          double *objective, int *used_cg);
-
-static inline double lae_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 #endif

@@ -6,13 +6,13 @@
  * its end. Adam's scalars (step size, bias corrections) are computed on the host per step and
  * passed as kernel arguments, which costs nothing on the device.
  */
+#include "lae/clock.h"
 #include "lae/train.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cl/check.h"
 #include "lae/gemm.h"
@@ -62,12 +62,6 @@ typedef struct {
 } kernel_arg;
 
 #define ARG(x) {sizeof(x), &(x)}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static lae_status launch(lae_trainer *t, cl_kernel kernel, const kernel_arg *args, int count,
                          size_t global, size_t local) {
@@ -454,7 +448,7 @@ fail:
 
 lae_status lae_trainer_epoch(lae_trainer *t, lae_epoch_stats *stats) {
     lae_status status = LAE_OK;
-    double start = now_seconds();
+    double start = lae_seconds();
     double sum = 0.0;
 
     lae_rng_permutation(&t->shuffle_rng, t->order, t->n_train);
@@ -470,7 +464,7 @@ lae_status lae_trainer_epoch(lae_trainer *t, lae_epoch_stats *stats) {
     LAE_TRY(lae_buffer_read(t->ctx, t->partials, 0,
                             t->steps_per_epoch * t->slot * sizeof(float),
                             t->partials_host));
-    double trained = now_seconds();
+    double trained = lae_seconds();
     for (size_t step = 0; step < t->steps_per_epoch; step++) {
         for (size_t row = 0; row < t->params.batch; row++) {
             sum += t->partials_host[step * t->slot + row];
@@ -480,7 +474,7 @@ lae_status lae_trainer_epoch(lae_trainer *t, lae_epoch_stats *stats) {
     stats->epoch = t->epoch;
     stats->train_loss = sum / ((double)t->n_train * (double)t->m);
     LAE_TRY(lae_trainer_evaluate(t, &stats->test_mse));
-    stats->seconds = now_seconds() - start;
+    stats->seconds = lae_seconds() - start;
     stats->examples_per_second = (double)t->n_train / (trained - start);
 fail:
     return status;
