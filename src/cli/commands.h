@@ -4,5 +4,7 @@
 
 int cmd_devices(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_recon(int argc, char **argv);
+int cmd_experiment(int argc, char **argv);
 
 #endif

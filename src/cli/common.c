@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "lae/log.h"
+#include "lae/rng.h"
 
 #ifndef LAE_SOURCE_DATA_DIR
 #define LAE_SOURCE_DATA_DIR "datasets/mnist-10k"
@@ -157,4 +158,23 @@ void json_device(json_writer *w, const char *key, const lae_context *ctx) {
     json_string(w, "opencl_c", info->c_version);
     json_string(w, "gemm", lae_gemm_backend_name(lae_gemm_get_backend(ctx)));
     json_object_end(w);
+}
+
+void dropout_inputs(const float *x, size_t n, size_t m, double p, uint64_t seed, float *z) {
+    uint32_t threshold = lae_drop_threshold(p);
+    float scale = (float)(1.0 / (1.0 - p));
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < m; j++) {
+            int kept = lae_dropout_kept(seed, 0, i, j, m, threshold);
+            z[i * m + j] = kept ? x[i * m + j] * scale : 0.0f;
+        }
+    }
+}
+
+void digit_canvas_size(size_t count, size_t rows, size_t cols, int nrows, int *width,
+                       int *height) {
+    int scale = count <= 20 ? 3 : 2;
+    *width = 150 + (int)count * ((int)cols * scale + 3);
+    *height = 44 + nrows * ((int)rows * scale + 3);
+    *width = *width < 640 ? 640 : *width;
 }

@@ -19,6 +19,8 @@ typedef struct {
 static const command commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices"},
     {"train", cmd_train, "train an LAE, DLAE or EDLAE with Adam on a device"},
+    {"recon", cmd_recon, "draw test digits and a saved model's reconstructions as a PNG"},
+    {"experiment", cmd_experiment, "train the paper's seven models and write a report folder"},
 };
 
 static void usage(FILE *out) {
