@@ -33,7 +33,8 @@ typedef struct {
     lae_identity_metrics metrics;  /* of product */
     double train_loss;             /* last epoch's; NaN for an untrained model */
     double test_mse;
-    double optimum_distance;       /* relative distance to the exact optimum; NaN if unknown */
+    double optimum_distance;       /* how far from the exact optimum, as the caller defines it;
+                                      NaN if unknown, shown as – */
     double seconds;                /* training time */
     lae_curve curve;               /* count 0 for an untrained model */
     const float *reconstructions;  /* the study's digits reconstructed, ndigits×m */

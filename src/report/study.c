@@ -228,8 +228,9 @@ static const char *const page_notes =
     "Full rank, plain LAE drifts towards that identity; dropout (DLAE) and emphasis on dropped "
     "pixels (EDLAE) pull the diagonal down, so that each pixel is predicted from the others. At "
     "k = 64 the rank alone keeps B far from the identity (mean diag ≈ 64/784 ≈ 0.08). "
-    "\"to optimum\" is the relative distance to the exactly solved model where a solver for it "
-    "exists, else –. The training loss of DLAE and EDLAE includes dropout and emphasis, so only "
+    "\"to optimum\" is (E − E*)/E₀: the exact expected loss E above the solved optimum E* of the "
+    "same objective and rank, in units of the loss E₀ of reading every digit as the mean "
+    "digit (0 is optimal). The training loss of DLAE and EDLAE includes dropout and emphasis, so only "
     "the test MSE compares across models.";
 
 lae_status lae_draw_study_page(lae_canvas *canvas, const lae_study *study) {
