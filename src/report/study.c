@@ -222,16 +222,16 @@ fail:
 
 /* What the page shows, for a reader who has not read the paper. */
 static const char *const page_notes =
-    "How to read this page. Each model reconstructs its input through B = W_encᵀ·W_decᵀ "
-    "(784×784). A model that overfits towards the identity copies every pixel to itself: its "
-    "diagonal B_jj is near 1 (red in the diag(B) images) and its off-diagonal share is small. "
-    "Full rank, plain LAE drifts towards that identity; dropout (DLAE) and emphasis on dropped "
-    "pixels (EDLAE) pull the diagonal down, so that each pixel is predicted from the others. At "
-    "k = 64 the rank alone keeps B far from the identity (mean diag ≈ 64/784 ≈ 0.08). "
-    "\"to optimum\" is (E − E*)/E₀: the exact expected loss E above the solved optimum E* of the "
-    "same objective and rank, in units of the loss E₀ of reading every digit as the mean "
-    "digit (0 is optimal). The training loss of DLAE and EDLAE includes dropout and emphasis, so only "
-    "the test MSE compares across models.";
+    "How to read this page. Each model reconstructs its input through the m×m matrix "
+    "B = W_encᵀ·W_decᵀ. A model that overfits towards the identity copies every pixel to "
+    "itself: its diagonal B_jj is near 1 (red in the diag(B) images) and its off-diagonal share "
+    "is small. Full rank, plain LAE drifts towards that identity; dropout (DLAE) and emphasis on "
+    "dropped pixels (EDLAE) pull the diagonal down, so that each pixel is predicted from the "
+    "others. At a rank k far below m the rank alone keeps B far from the identity (mean "
+    "diag ≈ k/m). \"to optimum\" is (E − E*)/E₀: the exact expected loss E above the solved "
+    "optimum E* of the same objective and rank, in units of the loss E₀ of reading every digit "
+    "as the mean digit (0 is optimal). The training loss of DLAE and EDLAE includes dropout and "
+    "emphasis, so only the test MSE compares across models.";
 
 lae_status lae_draw_study_page(lae_canvas *canvas, const lae_study *study) {
     lae_status status = LAE_OK;
