@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <math.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "lae/report.h"
+#include "lae/study.h"
 
 /* ---- Helpers ------------------------------------------------------------------------------ */
 
@@ -667,6 +669,65 @@ static void plots_refuse_rect_outside_canvas(void **state) {
     assert_null(canvas);
 }
 
+/* ---- Study pictures ----------------------------------------------------------------------- */
+
+static void study_plots_draw_and_refuse_what_they_cannot(void **state) {
+    (void)state;
+    enum { SIDE = 4, M = SIDE * SIDE };
+    double product[M * M] = {0};
+    for (int j = 0; j < M; j++) {
+        product[j * M + j] = j < M / 2 ? 1.0 : 0.0;
+    }
+    lae_canvas *canvas = NULL;
+    assert_int_equal(lae_canvas_create(&canvas, 901, 420), LAE_OK);
+    assert_int_equal(lae_draw_product(canvas, (lae_rect){0, 0, 450, 400}, product, M, "B"),
+                     LAE_OK);
+    assert_int_equal(lae_draw_diag_panel(canvas, (lae_rect){0, 0, 900, 400}, product, SIDE, SIDE,
+                                         "diag"),
+                     LAE_OK);
+
+    /* The diag image's top-left cell is diag(B)_0 = 1 at the full limit: pure red somewhere in
+     * the left half, and no red at all in the right half's histogram. */
+    uint8_t *rgb = malloc(901 * 420 * 3);
+    assert_non_null(rgb);
+    lae_canvas_rgb(canvas, rgb);
+    int red_left = 0;
+    for (int y = 0; y < 420; y++) {
+        for (int x = 0; x < 450; x++) {
+            const uint8_t *p = rgb + ((size_t)y * 901 + (size_t)x) * 3;
+            red_left += p[0] == 255 && p[1] == 0 && p[2] == 0;
+        }
+    }
+    free(rgb);
+    assert_true(red_left > 100);
+
+    /* Curves: none with points is an argument error; one is enough. */
+    double epoch[3] = {0, 1, 2}, loss[3] = {NAN, 0.5, 0.25}, mse[3] = {1, 0.4, 0.2};
+    lae_curve curves[2] = {{"empty", NULL, NULL, NULL, 0}, {"one", epoch, loss, mse, 3}};
+    assert_int_equal(lae_draw_loss_curves(canvas, (lae_rect){0, 0, 900, 400}, curves, 1),
+                     LAE_ERR_ARG);
+    assert_int_equal(lae_draw_loss_curves(canvas, (lae_rect){0, 0, 900, 400}, curves, 2),
+                     LAE_OK);
+
+    /* The page needs its own size. */
+    lae_model model;
+    assert_int_equal(lae_model_alloc(&model, M, 2, 0), LAE_OK);
+    float digits[M] = {0};
+    lae_study_entry entry = {.name = "one", .model = &model, .product = product,
+                             .train_loss = 0.25, .test_mse = 0.2, .optimum_distance = NAN,
+                             .curve = curves[1], .reconstructions = digits};
+    lae_study study = {.entries = &entry, .count = 1, .originals = digits, .ndigits = 1,
+                       .rows = SIDE, .cols = SIDE, .title = "t"};
+    assert_int_equal(lae_draw_study_page(canvas, &study), LAE_ERR_ARG);
+    int w, h;
+    lae_study_page_size(&study, &w, &h);
+    lae_canvas_free(canvas);
+    assert_int_equal(lae_canvas_create(&canvas, w, h), LAE_OK);
+    assert_int_equal(lae_draw_study_page(canvas, &study), LAE_OK);
+    lae_canvas_free(canvas);
+    lae_model_free(&model);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(png_rgb_round_trip_keeps_pixels_and_texts, setup, teardown),
@@ -686,6 +747,7 @@ int main(void) {
         cmocka_unit_test(histogram_bars_follow_counts),
         cmocka_unit_test(line_chart_puts_higher_values_higher),
         cmocka_unit_test(plots_refuse_rect_outside_canvas),
+        cmocka_unit_test(study_plots_draw_and_refuse_what_they_cannot),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     lae_report_release_caches();

@@ -7,4 +7,7 @@ int cmd_train(int argc, char **argv);
 int cmd_solve(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 
+int cmd_recon(int argc, char **argv);
+int cmd_experiment(int argc, char **argv);
+
 #endif

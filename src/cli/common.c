@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "lae/log.h"
+#include "lae/rng.h"
 #include "lae/solve.h"
 
 #ifndef LAE_SOURCE_DATA_DIR
@@ -292,4 +293,23 @@ double gram_reconstruction_error(const lae_model *model, const double *b, const 
     double total = lae_expected_loss_bias(g, mu, n, m, b, c, &plain);
     free(c);
     return total / ((double)n * (double)m);
+}
+
+void dropout_inputs(const float *x, size_t n, size_t m, double p, uint64_t seed, float *z) {
+    uint32_t threshold = lae_drop_threshold(p);
+    float scale = (float)(1.0 / (1.0 - p));
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < m; j++) {
+            int kept = lae_dropout_kept(seed, 0, i, j, m, threshold);
+            z[i * m + j] = kept ? x[i * m + j] * scale : 0.0f;
+        }
+    }
+}
+
+void digit_canvas_size(size_t count, size_t rows, size_t cols, int nrows, int *width,
+                       int *height) {
+    int scale = count <= 20 ? 3 : 2;
+    *width = 150 + (int)count * ((int)cols * scale + 3);
+    *height = 44 + nrows * ((int)rows * scale + 3);
+    *width = *width < 640 ? 640 : *width;
 }

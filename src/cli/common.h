@@ -5,6 +5,7 @@
 #ifndef LAE_CLI_COMMON_H
 #define LAE_CLI_COMMON_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cli/flags.h"
@@ -88,6 +89,20 @@ double mean_reconstruction_error(const lae_model *model, const float *x, size_t 
  */
 double gram_reconstruction_error(const lae_model *model, const double *b, const double *g,
                                  const double *mu, size_t n);
+
+/*
+ * The dropped-out input of training for n rows of x (n×m): z = δ⊙x/(1 − p), with the mask of
+ * lae_dropout_kept at step 0 and row i of the minibatch being row i of x, so that a picture of
+ * it is reproducible from the seed.
+ */
+void dropout_inputs(const float *x, size_t n, size_t m, double p, uint64_t seed, float *z);
+
+/*
+ * A canvas size for lae_draw_digit_grid of count images of rows×cols in nrows rows: each pixel
+ * 3×3 (2×2 beyond 20 images), room for the row labels and a title, at least 640 wide.
+ */
+void digit_canvas_size(size_t count, size_t rows, size_t cols, int nrows, int *width,
+                       int *height);
 
 /* Writes the device object ({"name", "vendor", "driver", ...}) under key. */
 void json_device(json_writer *w, const char *key, const lae_context *ctx);

@@ -21,6 +21,8 @@ static const command commands[] = {
     {"train", cmd_train, "train an LAE, DLAE or EDLAE with Adam on a device"},
     {"solve", cmd_solve, "the exact optimum, from the Gram matrix and closed forms"},
     {"score", cmd_score, "a model's exact expected objective, errors, and distance to an optimum"},
+    {"recon", cmd_recon, "draw test digits and a saved model's reconstructions as a PNG"},
+    {"experiment", cmd_experiment, "train the paper's seven models and write a report folder"},
 };
 
 static void usage(FILE *out) {
