@@ -19,6 +19,7 @@ typedef struct {
 static const command commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices"},
     {"train", cmd_train, "train an LAE, DLAE or EDLAE with Adam on a device"},
+    {"bench", cmd_bench, "measure GEMMs, kernels and training steps on every device"},
 };
 
 static void usage(FILE *out) {
