@@ -8,7 +8,9 @@
  * Method: each figure is warmed up once (compiles, first-use probes), then timed reps times;
  * a repetition of a short operation queues it back to back until the repetition lasts about
  * REP_SECONDS and divides, as training queues its GEMMs. Results go to bench_report.c's
- * renderers. Not measured: memory bandwidth, transfers, multi-device runs.
+ * renderers. The solve figure times `lae solve`'s work (Gram on the device, the closed form on
+ * the host) on as many of --gram-rows images as the data has (the bundled digits have 10,000).
+ * Not measured: memory bandwidth, transfers, multi-device runs.
  */
 #include <cblas.h>
 #include <dirent.h>
@@ -26,6 +28,7 @@
 #include "lae/gemm.h"
 #include "lae/log.h"
 #include "lae/report.h"
+#include "lae/solve.h"
 #include "lae/train.h"
 
 #define CHECK_TOLERANCE 1e-4 /* relative to ‖row of op(A)‖·‖column of op(B)‖ */
@@ -455,10 +458,123 @@ fail:
     lae_model_free(&model);
 }
 
+/* ---- Solve -------------------------------------------------------------------------------- */
+
+/*
+ * `lae solve`'s work for DLAE at full rank: the Gram matrix G = XᵀX of the first rows of the
+ * data by lae_gemm on the device (upload, GEMM, download), then lae_solve on the host in
+ * double with a bias. Two results: the Gram part and the solve part, each timed reps times.
+ */
+static lae_status solve_once(lae_context *ctx, const lae_dataset *data, size_t n, cl_mem x,
+                             cl_mem g, float *g_host, double *g_double, const double *mu,
+                             double *gram_seconds, double *solve_seconds) {
+    size_t m = data->m;
+    double start = lae_bench_now();
+    lae_status status = lae_buffer_write(ctx, x, 0, n * m * sizeof(float), data->x);
+    if (status == LAE_OK) {
+        status = lae_gemm(ctx, 1, 0, m, m, n, 1.0f, x, 0, m, x, 0, m, 0.0f, g, 0, m);
+    }
+    if (status == LAE_OK) {
+        status = lae_buffer_read(ctx, g, 0, m * m * sizeof(float), g_host);
+    }
+    if (status != LAE_OK) {
+        return status;
+    }
+    for (size_t i = 0; i < m * m; i++) {
+        g_double[i] = g_host[i];
+    }
+    *gram_seconds = lae_bench_now() - start;
+
+    start = lae_bench_now();
+    lae_gram_view view = {.g = g_double, .mu = mu, .n = n, .m = m};
+    lae_objective objective = lae_objective_make(LAE_KIND_DLAE, 0.2, 1.0, 1.0);
+    lae_solve_options options = lae_solve_options_default();
+    options.bias = 1;
+    lae_solution solution = {0};
+    status = lae_solve(&view, &objective, &options, &solution, NULL);
+    lae_solution_free(&solution);
+    *solve_seconds = lae_bench_now() - start;
+    return status;
+}
+
+static void bench_solve(bench_device *d, lae_context *ctx, const lae_dataset *data,
+                        const bench_options *o, double *samples) {
+    char label[64];
+    size_t n = data->n < o->gram_rows ? data->n : o->gram_rows;
+    cl_mem x = NULL, g = NULL;
+    float *g_host = NULL;
+    double *g_double = NULL, *mu = NULL;
+
+    snprintf(label, sizeof label, "DLAE k=m p=0.2 n=%zu", n);
+    lae_gemm_set_backend(ctx, LAE_GEMM_AUTO);
+    const char *backend = lae_gemm_backend_name(lae_gemm_get_backend(ctx));
+    bench_result *gram = bench_add(d, "solve", "Gram XᵀX on the device", label, backend, 0);
+    bench_result *solve = bench_add(d, "solve", "lae_solve on the host", label, "", 0);
+    if (gram == NULL || solve == NULL) {
+        return;
+    }
+    if (data->x == NULL) {
+        set_reason(gram, BENCH_SKIPPED, "no training data (see --data)");
+        set_reason(solve, BENCH_SKIPPED, "no training data (see --data)");
+        return;
+    }
+    if (n < o->gram_rows) {
+        lae_log_warn("bench", "solve: the data has %zu images, fewer than --gram-rows %zu; "
+                     "timing the solve on %zu", data->n, o->gram_rows, n);
+    }
+
+    size_t m = data->m;
+    lae_status status = LAE_OK;
+    g_host = malloc(m * m * sizeof *g_host);
+    g_double = malloc(m * m * sizeof *g_double);
+    mu = calloc(m, sizeof *mu);
+    if (g_host == NULL || g_double == NULL || mu == NULL) {
+        status = lae_fail(LAE_ERR_NOMEM, "out of memory for a %zu×%zu Gram matrix", m, m);
+    }
+    for (size_t i = 0; i < n && status == LAE_OK; i++) {
+        for (size_t j = 0; j < m; j++) {
+            mu[j] += data->x[i * m + j] / (double)n;
+        }
+    }
+    if (status == LAE_OK) {
+        status = lae_buffer_create(ctx, n * m * sizeof(float), &x);
+    }
+    if (status == LAE_OK) {
+        status = lae_buffer_create(ctx, m * m * sizeof(float), &g);
+    }
+
+    /* One warm-up, then reps timed runs. */
+    double *solve_samples = samples + o->reps;
+    double gram_once = 0.0, solve_once_s = 0.0;
+    if (status == LAE_OK) {
+        status = solve_once(ctx, data, n, x, g, g_host, g_double, mu, &gram_once, &solve_once_s);
+    }
+    for (size_t r = 0; r < o->reps && status == LAE_OK; r++) {
+        status = solve_once(ctx, data, n, x, g, g_host, g_double, mu, &samples[r],
+                            &solve_samples[r]);
+    }
+    if (status == LAE_OK) {
+        bench_set_seconds(gram, samples, o->reps, 2.0 * (double)m * (double)m * (double)n);
+        bench_set_seconds(solve, solve_samples, o->reps, 0);
+    } else {
+        set_reason(gram, BENCH_FAILED, lae_error_message());
+        set_reason(solve, BENCH_FAILED, lae_error_message());
+    }
+    if (g != NULL) {
+        clReleaseMemObject(g);
+    }
+    if (x != NULL) {
+        clReleaseMemObject(x);
+    }
+    free(mu);
+    free(g_double);
+    free(g_host);
+}
+
 /* ---- One device --------------------------------------------------------------------------- */
 
 static void bench_one_device(bench_device *d, const bench_options *o, const lae_dataset *data,
-                             double *samples) {
+                             const lae_dataset *all, double *samples) {
     lae_context *ctx = NULL, *second = NULL;
     const char *compile_label = o->cold ? "cold cache" : "driver cache as found";
 
@@ -524,13 +640,8 @@ static void bench_one_device(bench_device *d, const bench_options *o, const lae_
     bench_model(d, ctx, data, LAE_KIND_EDLAE, 64, o, samples);
     bench_model(d, ctx, data, LAE_KIND_LAE, 784, o, samples);
 
-    /* The closed-form solver is written on its own branch; until it is merged there is
-     * nothing to time. */
-    r = bench_add(d, "solve", "DLAE full rank", "60000 images", "", 784);
-    if (r != NULL) {
-        set_reason(r, BENCH_SKIPPED, "the solver (branch solve, include/lae/solve.h) is not "
-                   "merged into this build yet");
-    }
+    lae_log_info("bench", "device %d: solve", d->info.index);
+    bench_solve(d, ctx, all, o, samples);
     lae_context_free(ctx);
 }
 
@@ -608,7 +719,7 @@ int cmd_bench(int argc, char **argv) {
     bench_run run = {0};
     lae_device_info *infos = NULL;
     size_t ninfos = 0;
-    lae_dataset data = {0};
+    lae_dataset data = {0}, train_data = {0};
     double *samples = NULL;
     char cache_dir[512] = "";
     int code = 0;
@@ -651,8 +762,15 @@ int cmd_bench(int argc, char **argv) {
     /* Training data: without it the training figures are skipped, the rest still runs. */
     lae_norm norm = {.enabled = 1, .mean = 0.1307, .std = 0.3081};
     const char *dir = o.data != NULL ? o.data : default_data_dir();
-    if (lae_dataset_load(dir, "train", o.train, &norm, &data) != LAE_OK) {
-        lae_log_warn("bench", "training figures skipped: %s", lae_error_message());
+    if (lae_dataset_load(dir, "train", 0, &norm, &data) != LAE_OK) {
+        lae_log_warn("bench", "training and solve figures skipped: %s", lae_error_message());
+    } else if (data.n < o.train) {
+        lae_log_warn("bench", "training figures skipped: --train %zu but %s has %zu images",
+                     o.train, dir, data.n);
+        train_data.x = NULL;
+    } else {
+        train_data = data;
+        train_data.n = o.train;
     }
     lae_log_info("bench", "%zu repetitions; batch 64; %zu training examples from %s "
                  "(normalised, mean 0.1307, std 0.3081), weights seeded 1, Adam lr 1e-3; "
@@ -664,7 +782,7 @@ int cmd_bench(int argc, char **argv) {
         d->info = infos[i];
         d->host_cpu = lae_device_is_host_cpu(&infos[i]);
         d->peak_gflops = NAN;
-        bench_one_device(d, &o, &data, samples);
+        bench_one_device(d, &o, &train_data, &data, samples);
         if (!d->opened) {
             lae_log_warn("bench", "device %d (%s) not measured: %s", d->info.index,
                          d->info.name, d->error);
