@@ -3,8 +3,9 @@
  * kernels/peak.cl. Each probe owns its one buffer and releases it on every path.
  *
  * The peak probe runs a scalar and a float16 kernel and keeps the faster (see kernels/peak.cl).
- * It sizes its own work: a first short run measures the rate, and the rounds are then scaled so that one launch lasts about the target time, long enough that launch
- * overhead is noise and short enough that a GPU watchdog never fires.
+ * It sizes its own work: a first short run measures the rate, and the rounds are then scaled
+ * so that one launch lasts about the target time, long enough that launch overhead is noise
+ * and short enough that a GPU watchdog never fires.
  */
 #include "lae/bench.h"
 
