@@ -219,6 +219,38 @@ typedef struct {
 
 lae_status lae_draw_line_chart(lae_canvas *canvas, lae_rect rect, const lae_line_chart *chart);
 
+/* ---- Bar charts --------------------------------------------------------------------------- */
+
+/*
+ * Horizontal bars: one group per category, top to bottom, with one bar per series in it, each
+ * series in its own colour with a legend, the value printed at the bar's end. values holds
+ * ncategories·nseries numbers, values[c·nseries + s]; a NaN (or, on a log axis, a value ≤ 0)
+ * draws no bar and prints "n/a". The value axis starts at 0 on a linear axis and at the
+ * decade below the smallest value on a log one. Category names are printed at the left,
+ * each on one line, and may be long: the plot takes the room they leave.
+ */
+typedef struct {
+    const char *const *categories;
+    size_t ncategories;
+    const char *const *series;
+    size_t nseries;
+    const double *values;
+    int log_x; /* nonzero: logarithmic value axis */
+    const char *title, *xlabel;
+} lae_bar_chart;
+
+/* Where lae_draw_bar_chart put bar (c, s): rows [y0 + c·group_h + s·bar_h, … + bar_h). */
+typedef struct {
+    lae_rect plot; /* the plot area; bars start at its left edge */
+    int y0, group_h, bar_h;
+} lae_bar_layout;
+
+/* The height in pixels a chart of that many categories and series needs to draw in full. */
+int lae_bar_chart_height(const lae_bar_chart *chart);
+
+lae_status lae_draw_bar_chart(lae_canvas *canvas, lae_rect rect, const lae_bar_chart *chart,
+                              lae_bar_layout *layout);
+
 /* ---- Text --------------------------------------------------------------------------------- */
 
 /*

@@ -9,5 +9,6 @@ int cmd_score(int argc, char **argv);
 
 int cmd_recon(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

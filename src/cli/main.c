@@ -23,6 +23,7 @@ static const command commands[] = {
     {"score", cmd_score, "a model's exact expected objective, errors, and distance to an optimum"},
     {"recon", cmd_recon, "draw test digits and a saved model's reconstructions as a PNG"},
     {"experiment", cmd_experiment, "train the paper's seven models and write a report folder"},
+    {"bench", cmd_bench, "measure GEMMs, kernels and training steps on every device"},
 };
 
 static void usage(FILE *out) {
