@@ -59,6 +59,27 @@ static void gram_matches_double_loop(void **state) {
     }
 }
 
+/* A constant column keeps exactly zero variance, so the solver can see it is constant. */
+static void constant_column_is_exact(void **state) {
+    (void)state;
+    enum { N = 5000, M = 5 };
+    static float x[N * M];
+    double g[M * M], mu[M];
+    const float v = (float)((0.0 - 0.1307) / 0.3081); /* a blank pixel, normalised */
+
+    fill(x, N * M, 4);
+    for (int r = 0; r < N; r++) {
+        x[r * M + 2] = v;
+    }
+    assert_int_equal(lae_gram_compute(ctx, x, N, M, 512, g, mu), LAE_OK);
+    assert_true(mu[2] == (double)v);
+    assert_true(g[2 * M + 2] / N - mu[2] * mu[2] == 0.0);
+    for (int i = 0; i < M; i++) {
+        assert_true(g[i * M + 2] == g[2 * M + i]);
+        assert_close(g[i * M + 2], N * (double)v * mu[i], 1e-9, 1e-12, "constant column");
+    }
+}
+
 /*
  * E[L] of MATH.md against the mean of L over S masks drawn by dropout_gather on the device
  * (through lae_dropout_kept, which the kernel tests prove bit-identical). The standard error
@@ -145,6 +166,7 @@ static void solution_becomes_model_weights(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(gram_matches_double_loop),
+        cmocka_unit_test(constant_column_is_exact),
         cmocka_unit_test(expected_loss_matches_sampled_masks),
         cmocka_unit_test(solution_becomes_model_weights),
     };

@@ -2,7 +2,9 @@
  * The Gram matrix G = XᵀX and the column means μ of a data set, computed on an OpenCL device
  * through the GEMM layer, streaming the rows in chunks: n is limited by host memory and time,
  * not by the device's memory. Each chunk's product is formed in single precision on the device
- * and added into G in double on the host, so that rounding does not grow with n.
+ * and added into G in double on the host, so that rounding does not grow with n. Columns that
+ * never vary get their exact rows and columns, so that the solver's test for constant
+ * features finds them whatever the rounding.
  */
 #ifndef LAE_GRAM_H
 #define LAE_GRAM_H

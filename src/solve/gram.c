@@ -19,6 +19,7 @@ lae_status lae_gram_compute(lae_context *ctx, const float *x, size_t n, size_t m
     lae_status status = LAE_OK;
     cl_mem chunk = NULL, product = NULL;
     float *partial = NULL;
+    float *low = NULL, *high = NULL;
 
     if (chunk_rows == 0) {
         chunk_rows = DEFAULT_CHUNK_ROWS;
@@ -33,7 +34,12 @@ lae_status lae_gram_compute(lae_context *ctx, const float *x, size_t n, size_t m
     }
 
     partial = malloc(m * m * sizeof *partial);
-    if (partial == NULL) {
+    low = malloc(m * sizeof *low);
+    high = malloc(m * sizeof *high);
+    if (partial == NULL || low == NULL || high == NULL) {
+        free(high);
+        free(low);
+        free(partial);
         return lae_fail(LAE_ERR_NOMEM, "out of memory for a %zu×%zu Gram matrix", m, m);
     }
     LAE_TRY(lae_buffer_create(ctx, chunk_rows * m * sizeof(float), &chunk));
@@ -52,15 +58,37 @@ lae_status lae_gram_compute(lae_context *ctx, const float *x, size_t n, size_t m
         }
     }
 
-    /* The means, in double, on the host: one pass over data already in memory. */
+    /* The means, in double, and each column's range, on the host: one pass over data
+     * already in memory. */
+    for (size_t j = 0; j < m; j++) {
+        low[j] = high[j] = x[j];
+    }
     for (size_t r = 0; r < n; r++) {
         const float *row = x + r * m;
         for (size_t j = 0; j < m; j++) {
             mu[j] += row[j];
+            low[j] = row[j] < low[j] ? row[j] : low[j];
+            high[j] = row[j] > high[j] ? row[j] : high[j];
         }
     }
     for (size_t j = 0; j < m; j++) {
         mu[j] /= (double)n;
+    }
+
+    /* A constant column j (MNIST's border pixels) has exactly G_ij = n·v·μ_i. The float
+     * products leave it a variance of about 1e-8 instead of 0, which would hide it from the
+     * solver's test for constant features; write its exact row and column instead. */
+    for (size_t j = 0; j < m; j++) {
+        if (low[j] != high[j]) {
+            continue;
+        }
+        double v = low[j];
+        for (size_t i = 0; i < m; i++) {
+            double exact = (double)n * v * mu[i];
+            g[i * m + j] = exact;
+            g[j * m + i] = exact;
+        }
+        g[j * m + j] = (double)n * v * v;
     }
 fail:
     if (product != NULL) {
@@ -69,6 +97,8 @@ fail:
     if (chunk != NULL) {
         clReleaseMemObject(chunk);
     }
+    free(high);
+    free(low);
     free(partial);
     return status;
 }
