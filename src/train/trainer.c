@@ -542,7 +542,7 @@ lae_status lae_train(lae_context *ctx, lae_model *model, const float *x_train, s
         }
     }
     LAE_TRY(lae_trainer_download(t, model));
-    snprintf(model->source, sizeof model->source, "trained");
+    snprintf(model->source, sizeof model->source, "%s", stats.epoch > 0 ? "trained" : "init");
     model->epochs = stats.epoch;
     model->batch = (int)params->batch;
     model->lr = params->lr;
