@@ -65,6 +65,50 @@ static void clblast_matches_host_loop(void **state) {
     check_backend(LAE_GEMM_CLBLAST, 64, 64, 784);
 }
 
+/* The upper triangle of AᵀA from a backend against a double loop. */
+static void check_syrk(lae_gemm_backend backend, int rows, int m) {
+    float *a = malloc((size_t)rows * m * sizeof *a), *c = calloc((size_t)m * m, sizeof *c);
+    cl_mem da, dc;
+
+    assert_non_null(a);
+    assert_non_null(c);
+    for (int i = 0; i < rows * m; i++) {
+        a[i] = (float)((i * 37 % 101) - 50) / 50.0f;
+    }
+    assert_int_equal(lae_buffer_create(ctx, (size_t)rows * m * sizeof *a, &da), LAE_OK);
+    assert_int_equal(lae_buffer_create(ctx, (size_t)m * m * sizeof *c, &dc), LAE_OK);
+    assert_int_equal(lae_buffer_write(ctx, da, 0, (size_t)rows * m * sizeof *a, a), LAE_OK);
+    assert_int_equal(lae_buffer_write(ctx, dc, 0, (size_t)m * m * sizeof *c, c), LAE_OK);
+    lae_gemm_set_backend(ctx, backend);
+    assert_int_equal(lae_syrk_upper(ctx, (size_t)m, (size_t)rows, 0.5f, da, 0, (size_t)m, 0.0f,
+                                    dc, 0, (size_t)m),
+                     LAE_OK);
+    assert_int_equal(lae_buffer_read(ctx, dc, 0, (size_t)m * m * sizeof *c, c), LAE_OK);
+    for (int i = 0; i < m; i++) {
+        for (int j = i; j < m; j++) {
+            double sum = 0.0;
+            for (int r = 0; r < rows; r++) {
+                sum += (double)a[r * m + i] * a[r * m + j];
+            }
+            assert_close(c[i * m + j], 0.5 * sum, 1e-5, 1e-5, lae_gemm_backend_name(backend));
+        }
+    }
+    clReleaseMemObject(dc);
+    clReleaseMemObject(da);
+    free(c);
+    free(a);
+}
+
+/* Small, and large enough (m²·rows > 10⁷) for the host backend to split it in two. */
+static void syrk_matches_host_loop(void **state) {
+    (void)state;
+    const lae_gemm_backend backends[] = {LAE_GEMM_OWN, LAE_GEMM_HOST, LAE_GEMM_CLBLAST};
+    for (size_t b = 0; b < sizeof backends / sizeof backends[0]; b++) {
+        check_syrk(backends[b], 53, 37);
+    }
+    check_syrk(LAE_GEMM_HOST, 150, 301);
+}
+
 /* A hand-worked product with offsets and a leading dimension wider than the matrix. */
 static void offsets_and_leading_dimensions(void **state) {
     (void)state;
@@ -109,6 +153,7 @@ int main(void) {
         cmocka_unit_test(own_matches_host_loop_on_step_shapes),
         cmocka_unit_test(host_matches_host_loop),
         cmocka_unit_test(clblast_matches_host_loop),
+        cmocka_unit_test(syrk_matches_host_loop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

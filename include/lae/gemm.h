@@ -49,6 +49,15 @@ lae_status lae_gemm(lae_context *ctx, int trans_a, int trans_b, size_t rows, siz
                     size_t ldc);
 
 /*
+ * Queues the upper triangle of C = α·AᵀA + β·C (C m×m, A rows×m, row-major): half the work
+ * of the GEMM, for Gram matrices. The strict lower triangle of C is left as it was, except
+ * with the own backend, which has no SYRK and computes the full product.
+ */
+lae_status lae_syrk_upper(lae_context *ctx, size_t m, size_t rows, float alpha, cl_mem a,
+                          size_t a_offset, size_t lda, float beta, cl_mem c, size_t c_offset,
+                          size_t ldc);
+
+/*
  * Checks the context's backend on one shape and transpose pair against a double-precision
  * loop on the host, with random operands from seed. Returns LAE_ERR_WRONG, naming the backend,
  * shape and error, when any entry is off by more than 1e-4 of Σ_p |a_ip·b_pj|. *max_error, if

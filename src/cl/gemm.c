@@ -14,16 +14,17 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "cl/check.h"
 #include "cl/context_internal.h"
+#include "cl/host_pool.h"
 
 #define MM_THREADS 16 /* must match kernels/matmul.cl */
 #define MM_TILE 64
+#define SPLIT_MIN_FLOPS 1e7 /* below this a split costs more than it saves (measured: the
+                              * 6.4 MFLOP GEMMs of a k = 64 step ran 10 % faster whole) */
 
 const char *lae_gemm_backend_name(lae_gemm_backend backend) {
     switch (backend) {
@@ -89,39 +90,9 @@ static void host_gemm_part(const host_gemm_args *g, int row0, int rows, int col0
                 g->lda, b, g->ldb, g->beta, c, g->ldc);
 }
 
-/*
- * The host BLAS's own threads spin between calls (OpenBLAS waits about 2²⁸ cycles before it
- * sleeps), and on a CPU device they spin on the cores that PoCL's workers need for the
- * kernels in between: on 2 cores that made a training epoch up to 2× slower. So OpenBLAS runs
- * single-threaded, and a large GEMM is split across helper threads that sleep on a condition
- * variable when idle. The caller (a PoCL worker running the native kernel) takes the first
- * part itself.
- */
-#define MAX_HELPERS 63
-#define SPLIT_MIN_FLOPS 1e7 /* below this a split costs more than it saves (measured: the
-                              * 6.4 MFLOP GEMMs of a k = 64 step ran 10 % faster whole) */
-
-typedef struct {
-    pthread_mutex_t lock;
-    pthread_cond_t wake, done;
-    pthread_t threads[MAX_HELPERS];
-    int count;                /* helper threads started */
-    const host_gemm_args *job;
-    int parts;                /* parts of the current job, the caller's included */
-    int generation;           /* bumped for each job */
-    int pending;              /* helper parts not finished */
-} helper_pool;
-
-static helper_pool pool = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .wake = PTHREAD_COND_INITIALIZER,
-    .done = PTHREAD_COND_INITIALIZER,
-};
-static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
-static int pool_threads = 1; /* parts a job may be split into */
-
-/* Part `part` of `parts` along the larger side of C. */
-static void run_part(const host_gemm_args *g, int part, int parts) {
+/* Part `part` of `parts` of a GEMM, along the larger side of C. */
+static void gemm_part_job(const void *raw, int part, int parts) {
+    const host_gemm_args *g = raw;
     if (g->rows >= g->cols) {
         int first = (int)((long long)g->rows * part / parts);
         int last = (int)((long long)g->rows * (part + 1) / parts);
@@ -133,95 +104,21 @@ static void run_part(const host_gemm_args *g, int part, int parts) {
     }
 }
 
-static void *helper_main(void *raw) {
-    int index = (int)(intptr_t)raw; /* helper i runs part i + 1 */
-    int seen = 0;
-
-    pthread_mutex_lock(&pool.lock);
-    for (;;) {
-        while (pool.generation == seen) {
-            pthread_cond_wait(&pool.wake, &pool.lock);
-        }
-        seen = pool.generation;
-        const host_gemm_args *job = pool.job;
-        int parts = pool.parts;
-        if (index + 1 >= parts) {
-            continue;
-        }
-        pthread_mutex_unlock(&pool.lock);
-        run_part(job, index + 1, parts);
-        pthread_mutex_lock(&pool.lock);
-        if (--pool.pending == 0) {
-            pthread_cond_signal(&pool.done);
-        }
-    }
-    return NULL;
-}
-
-static void pool_start(void) {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int helpers = cores > 1 ? (int)(cores - 1) : 0;
-
-    openblas_set_num_threads(1);
-    if (helpers > MAX_HELPERS) {
-        helpers = MAX_HELPERS;
-    }
-    for (int i = 0; i < helpers; i++) {
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&pool.threads[i], &attr, helper_main, (void *)(intptr_t)i) != 0) {
-            pthread_attr_destroy(&attr);
-            break;
-        }
-        pthread_attr_destroy(&attr);
-        pool.count++;
-    }
-    pool_threads = pool.count + 1;
-}
-
 static void host_gemm_run(void *raw) {
     const host_gemm_args *g = raw;
     double flops = 2.0 * g->rows * g->cols * g->inner;
-    int parts = flops < SPLIT_MIN_FLOPS ? 1 : pool_threads;
+    int parts = flops < SPLIT_MIN_FLOPS ? 1 : host_pool_threads();
     int longest = g->rows > g->cols ? g->rows : g->cols;
 
-    if (parts > longest) {
-        parts = longest;
-    }
-    if (parts <= 1) {
-        host_gemm_part(g, 0, g->rows, 0, g->cols);
-        return;
-    }
-
-    /* Jobs come one at a time from an in-order queue, but two contexts could overlap:
-     * the lock keeps one job in the pool at a time. */
-    static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
-    pthread_mutex_lock(&job_lock);
-    pthread_mutex_lock(&pool.lock);
-    pool.job = g;
-    pool.parts = parts;
-    pool.pending = parts - 1;
-    pool.generation++;
-    pthread_cond_broadcast(&pool.wake);
-    pthread_mutex_unlock(&pool.lock);
-
-    run_part(g, 0, parts);
-
-    pthread_mutex_lock(&pool.lock);
-    while (pool.pending > 0) {
-        pthread_cond_wait(&pool.done, &pool.lock);
-    }
-    pthread_mutex_unlock(&pool.lock);
-    pthread_mutex_unlock(&job_lock);
+    host_pool_run(gemm_part_job, g, parts < longest ? parts : longest);
 }
 
 void lae_gemm_set_backend(lae_context *ctx, lae_gemm_backend backend) {
     if (backend == LAE_GEMM_AUTO) {
         backend = lae_device_is_host_cpu(&ctx->info) ? LAE_GEMM_HOST : LAE_GEMM_CLBLAST;
     }
-    if (backend == LAE_GEMM_HOST && getenv("LAE_NO_POOL") == NULL) {
-        pthread_once(&pool_once, pool_start);
+    if (backend == LAE_GEMM_HOST) {
+        host_pool_start();
     }
     ctx->gemm_backend = backend;
 }
@@ -433,6 +330,113 @@ lae_status lae_gemm(lae_context *ctx, int trans_a, int trans_b, size_t rows, siz
     case LAE_GEMM_AUTO: break;
     }
     return lae_fail(LAE_ERR_ARG, "GEMM backend not set on the context");
+}
+
+/* What the host SYRK receives: C (m×m, upper) = α·AᵀA + β·C, A rows×m. */
+typedef struct {
+    int m, rows, lda, ldc;
+    size_t a_offset, c_offset;
+    float alpha, beta;
+    void *a, *c;
+} host_syrk_args;
+
+/*
+ * Two parts of equal work: with h = m/2, part 0 takes the two diagonal blocks (SYRKs of
+ * h and m − h columns, h²/2 + (m − h)²/2 products) and part 1 the off-diagonal block (a GEMM
+ * of h·(m − h)), the same m²/4 each.
+ */
+static void syrk_part_job(const void *raw, int part, int parts) {
+    const host_syrk_args *s = raw;
+    const float *a = (const float *)s->a + s->a_offset;
+    float *c = (float *)s->c + s->c_offset;
+    int h = parts > 1 ? s->m / 2 : s->m;
+
+    if (part == 0) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, h, s->rows, s->alpha, a, s->lda,
+                    s->beta, c, s->ldc);
+        if (h < s->m) {
+            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, s->m - h, s->rows, s->alpha,
+                        a + h, s->lda, s->beta, c + (size_t)h * s->ldc + h, s->ldc);
+        }
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, s->m - h, s->rows, s->alpha, a,
+                    s->lda, a + h, s->lda, s->beta, c + h, s->ldc);
+    }
+}
+
+static void host_syrk_run(void *raw) {
+    const host_syrk_args *s = raw;
+    double flops = (double)s->m * s->m * s->rows;
+    host_pool_run(syrk_part_job, s, flops < SPLIT_MIN_FLOPS || s->m < 2 ? 1 : 2);
+}
+
+lae_status lae_syrk_upper(lae_context *ctx, size_t m, size_t rows, float alpha, cl_mem a,
+                          size_t a_offset, size_t lda, float beta, cl_mem c, size_t c_offset,
+                          size_t ldc) {
+    lae_status status = LAE_OK;
+    const size_t limit = (size_t)1 << 31;
+    cl_int err;
+    size_t a_size = 0, c_size = 0;
+    void *a_map = NULL, *c_map = NULL;
+
+    if (m >= limit || rows >= limit || lda >= limit || ldc >= limit || a_offset >= limit ||
+        c_offset >= limit) {
+        return lae_fail(LAE_ERR_UNSUPPORTED,
+                        "SYRK of %zu×%zu by %zu rows exceeds the 2³¹ index range", m, m, rows);
+    }
+    if (m == 0) {
+        return LAE_OK;
+    }
+
+    if (ctx->gemm_backend == LAE_GEMM_OWN) {
+        /* The own kernel has no SYRK: the full product fills the upper triangle too. */
+        return lae_gemm(ctx, 1, 0, m, m, rows, alpha, a, a_offset, lda, a, a_offset, lda, beta,
+                        c, c_offset, ldc);
+    }
+    if (ctx->gemm_backend == LAE_GEMM_CLBLAST) {
+        CLBlastStatusCode code = CLBlastSsyrk(CLBlastLayoutRowMajor, CLBlastTriangleUpper,
+                                              CLBlastTransposeYes, m, rows, alpha, a, a_offset,
+                                              lda, beta, c, c_offset, ldc, &ctx->queue, NULL);
+        if (code != CLBlastSuccess) {
+            return lae_fail(LAE_ERR_CLBLAST, "CLBlastSsyrk(%zu×%zu by %zu rows) on '%s' failed "
+                            "with %d; try --gemm own", m, m, rows, ctx->info.name, (int)code);
+        }
+        return LAE_OK;
+    }
+
+    host_syrk_args args = {
+        .m = (int)m, .rows = (int)rows, .lda = (int)lda, .ldc = (int)ldc,
+        .a_offset = a_offset, .c_offset = c_offset, .alpha = alpha, .beta = beta,
+    };
+    if (ctx->info.native_kernels && lae_device_is_host_cpu(&ctx->info)) {
+        LAE_TRY(host_pointer(ctx, a, &args.a));
+        LAE_TRY(host_pointer(ctx, c, &args.c));
+        CL_CHECK(clEnqueueNativeKernel(ctx->queue, host_syrk_run, &args, sizeof args, 0, NULL,
+                                       NULL, 0, NULL, NULL));
+        return LAE_OK;
+    }
+
+    /* Anywhere else the host backend maps both buffers and waits. */
+    CL_CHECK(clGetMemObjectInfo(a, CL_MEM_SIZE, sizeof a_size, &a_size, NULL));
+    CL_CHECK(clGetMemObjectInfo(c, CL_MEM_SIZE, sizeof c_size, &c_size, NULL));
+    CL_CHECK_CREATE(a_map = clEnqueueMapBuffer(ctx->queue, a, CL_TRUE, CL_MAP_READ, 0, a_size, 0,
+                                               NULL, NULL, &err),
+                    err);
+    CL_CHECK_CREATE(c_map = clEnqueueMapBuffer(ctx->queue, c, CL_TRUE,
+                                               CL_MAP_READ | CL_MAP_WRITE, 0, c_size, 0, NULL,
+                                               NULL, &err),
+                    err);
+    args.a = a_map;
+    args.c = c_map;
+    host_syrk_run(&args);
+fail:
+    if (c_map != NULL) {
+        clEnqueueUnmapMemObject(ctx->queue, c, c_map, 0, NULL, NULL);
+    }
+    if (a_map != NULL) {
+        clEnqueueUnmapMemObject(ctx->queue, a, a_map, 0, NULL, NULL);
+    }
+    return status;
 }
 
 /* A small generator for test operands, so that the check needs no global state. */

@@ -48,13 +48,19 @@ lae_status lae_gram_compute(lae_context *ctx, const float *x, size_t n, size_t m
     for (size_t row0 = 0; row0 < n; row0 += chunk_rows) {
         size_t rows = n - row0 < chunk_rows ? n - row0 : chunk_rows;
 
-        /* Gchunk = X_chunkᵀ·X_chunk: (m×rows)(rows×m). */
+        /* The upper triangle of X_chunkᵀ·X_chunk: (m×rows)(rows×m), half a GEMM. */
         LAE_TRY(lae_buffer_write(ctx, chunk, 0, rows * m * sizeof(float), x + row0 * m));
-        LAE_TRY(lae_gemm(ctx, 1, 0, m, m, rows, 1.0f, chunk, 0, m, chunk, 0, m, 0.0f, product,
-                         0, m));
+        LAE_TRY(lae_syrk_upper(ctx, m, rows, 1.0f, chunk, 0, m, 0.0f, product, 0, m));
         LAE_TRY(lae_buffer_read(ctx, product, 0, m * m * sizeof(float), partial));
-        for (size_t i = 0; i < m * m; i++) {
-            g[i] += partial[i];
+        for (size_t i = 0; i < m; i++) {
+            for (size_t j = i; j < m; j++) {
+                g[i * m + j] += partial[i * m + j];
+            }
+        }
+    }
+    for (size_t i = 0; i < m; i++) {
+        for (size_t j = 0; j < i; j++) {
+            g[i * m + j] = g[j * m + i];
         }
     }
 

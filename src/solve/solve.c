@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -410,8 +411,9 @@ static lae_status low_rank(lae_quad *qd, const lae_objective *obj, const lae_sol
     return status;
 }
 
-lae_status lae_solve(const lae_gram_view *gram, const lae_objective *obj,
-                     const lae_solve_options *opt, lae_solution *sol, lae_solve_info *info) {
+static lae_status solve_on_host(const lae_gram_view *gram, const lae_objective *obj,
+                                const lae_solve_options *opt, lae_solution *sol,
+                                lae_solve_info *info) {
     lae_solve_info local;
     lae_quad qd;
     size_t *kept = NULL;
@@ -541,5 +543,25 @@ fail:
     free(ur);
     free(kept);
     quad_free(&qd);
+    return status;
+}
+
+/*
+ * The host BLAS may have been set to one thread for the device's sake (src/cl/host_pool.h);
+ * the dense algebra of a large solve runs alone, so it gets every core, and the setting is
+ * restored afterwards. Small problems stay single-threaded: there, waking threads costs more
+ * than it saves.
+ */
+lae_status lae_solve(const lae_gram_view *gram, const lae_objective *obj,
+                     const lae_solve_options *opt, lae_solution *sol, lae_solve_info *info) {
+    enum { THREADED_FROM_M = 256 };
+    int previous = openblas_get_num_threads();
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (gram != NULL && gram->m >= THREADED_FROM_M && cores > previous) {
+        openblas_set_num_threads((int)cores);
+    }
+    lae_status status = solve_on_host(gram, obj, opt, sol, info);
+    openblas_set_num_threads(previous);
     return status;
 }
