@@ -9,7 +9,9 @@
  * row-major. The loss kernel reads the mask back for the emphasis weights. Each work-item
  * draws DROPOUT_QUADS quads of a row at once (the vector form of Philox), 4·DROPOUT_QUADS
  * entries. Global size: (≥ ⌈⌈m/4⌉/DROPOUT_QUADS⌉, ≥ nb), any local size: the mask depends
- * only on (seed, step, r, j).
+ * only on (seed, step, r, j). A drop_threshold of 0 (p = 0, plain LAE) keeps every entry:
+ * the kernel then only gathers, skipping the draws and leaving the mask unwritten, and the
+ * loss must be told to ignore the mask (its use_mask = 0 weighs every entry wb).
  */
 
 #define DROPOUT_QUADS 8 /* quads per work-item: the lanes of philox4x32_10_x8 */
@@ -26,6 +28,22 @@ __kernel void dropout_gather(__global float *z, __global uchar *mask, __global c
         return;
     }
 
+    __global const float *source = x + (size_t)perm[row0 + r] * m;
+    if (drop_threshold == 0u) {
+        /* p = 0 keeps everything: a plain gather, with no draw and no mask (see above). */
+        for (int i = 0; i < DROPOUT_QUADS; i++) {
+            int j0 = 4 * (quad0 + i);
+            if (j0 + 4 <= m) {
+                vstore4(vload4(0, source + j0), 0, z + r * m + j0);
+            } else {
+                for (int j = j0; j < m; j++) {
+                    z[r * m + j] = source[j];
+                }
+            }
+        }
+        return;
+    }
+
     uint base = (uint)(r * quads + quad0);
     uint8 counters = (uint8)(base) + (uint8)(0, 1, 2, 3, 4, 5, 6, 7);
     uint8 w0, w1, w2, w3;
@@ -36,7 +54,6 @@ __kernel void dropout_gather(__global float *z, __global uchar *mask, __global c
     vstore8(w2, 0, words[2]);
     vstore8(w3, 0, words[3]);
 
-    __global const float *source = x + (size_t)perm[row0 + r] * m;
     for (int i = 0; i < DROPOUT_QUADS; i++) {
         int j0 = 4 * (quad0 + i);
         if (j0 + 4 <= m) {

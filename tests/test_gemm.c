@@ -59,6 +59,16 @@ static void host_matches_host_loop(void **state) {
     check_backend(LAE_GEMM_HOST, 64, 64, 784);
 }
 
+/* Above the 10⁷ flops at which the host backend cuts a GEMM into parts claimed by its
+ * threads: taller than wide, wider than tall, and sides that are no multiple of the parts'
+ * alignment, so that the last part is short and some parts may be empty. */
+static void host_split_matches_host_loop(void **state) {
+    (void)state;
+    check_backend(LAE_GEMM_HOST, 211, 97, 300);
+    check_backend(LAE_GEMM_HOST, 61, 389, 250);
+    check_backend(LAE_GEMM_HOST, 20, 41, 7000);
+}
+
 static void clblast_matches_host_loop(void **state) {
     (void)state;
     check_backend(LAE_GEMM_CLBLAST, 67, 45, 83);
@@ -152,6 +162,7 @@ int main(void) {
         cmocka_unit_test(own_matches_host_loop_on_odd_sizes),
         cmocka_unit_test(own_matches_host_loop_on_step_shapes),
         cmocka_unit_test(host_matches_host_loop),
+        cmocka_unit_test(host_split_matches_host_loop),
         cmocka_unit_test(clblast_matches_host_loop),
         cmocka_unit_test(syrk_matches_host_loop),
     };

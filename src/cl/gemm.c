@@ -25,6 +25,8 @@
 #define MM_TILE 64
 #define SPLIT_MIN_FLOPS 1e7 /* below this a split costs more than it saves (measured: the
                               * 6.4 MFLOP GEMMs of a k = 64 step ran 10 % faster whole) */
+#define PARTS_PER_THREAD 4 /* parts of a split GEMM per thread (see cl/host_pool.c) */
+#define PART_ALIGN 16      /* rows or columns of a part: a multiple of the sgemm tiles */
 
 const char *lae_gemm_backend_name(lae_gemm_backend backend) {
     switch (backend) {
@@ -90,16 +92,27 @@ static void host_gemm_part(const host_gemm_args *g, int row0, int rows, int col0
                 g->lda, b, g->ldb, g->beta, c, g->ldc);
 }
 
+/* Where part `part` of `parts` begins along a side of `length`: a multiple of PART_ALIGN, so
+ * that every part but the last fills OpenBLAS's micro-kernel tiles. */
+static int part_start(int length, int part, int parts) {
+    long long start = (long long)length * part / parts;
+    start = (start + PART_ALIGN - 1) / PART_ALIGN * PART_ALIGN;
+    return start < length ? (int)start : length;
+}
+
 /* Part `part` of `parts` of a GEMM, along the larger side of C. */
 static void gemm_part_job(const void *raw, int part, int parts) {
     const host_gemm_args *g = raw;
+    int longest = g->rows >= g->cols ? g->rows : g->cols;
+    int first = part_start(longest, part, parts);
+    int last = part_start(longest, part + 1, parts);
+
+    if (last <= first) {
+        return;
+    }
     if (g->rows >= g->cols) {
-        int first = (int)((long long)g->rows * part / parts);
-        int last = (int)((long long)g->rows * (part + 1) / parts);
         host_gemm_part(g, first, last - first, 0, g->cols);
     } else {
-        int first = (int)((long long)g->cols * part / parts);
-        int last = (int)((long long)g->cols * (part + 1) / parts);
         host_gemm_part(g, 0, g->rows, first, last - first);
     }
 }
@@ -107,10 +120,9 @@ static void gemm_part_job(const void *raw, int part, int parts) {
 static void host_gemm_run(void *raw) {
     const host_gemm_args *g = raw;
     double flops = 2.0 * g->rows * g->cols * g->inner;
-    int parts = flops < SPLIT_MIN_FLOPS ? 1 : host_pool_threads();
-    int longest = g->rows > g->cols ? g->rows : g->cols;
+    int parts = flops < SPLIT_MIN_FLOPS ? 1 : PARTS_PER_THREAD * host_pool_threads();
 
-    host_pool_run(gemm_part_job, g, parts < longest ? parts : longest);
+    host_pool_run(gemm_part_job, g, parts);
 }
 
 void lae_gemm_set_backend(lae_context *ctx, lae_gemm_backend backend) {

@@ -13,13 +13,14 @@
 /* Starts the helpers (once per process) and sets OpenBLAS to one thread. */
 void host_pool_start(void);
 
-/* How many parts a job can usefully have: the helpers plus the calling thread. */
+/* The threads that can run parts at once: the helpers plus the calling thread. */
 int host_pool_threads(void);
 
 /*
- * Runs job(arg, part, parts) for part = 0 .. parts − 1 and returns when all are done; the
- * caller runs part 0 itself. parts ≤ 1, or more than host_pool_threads(), runs everything in
- * the caller, in order.
+ * Runs job(arg, part, parts) once for each part = 0 .. parts − 1, in any order and on any of
+ * the threads, the caller's included, and returns when all are done. Parts should be of
+ * similar work; more parts than threads lets a thread that starts late do less. Without
+ * helpers, or with parts ≤ 1, everything runs in the caller, in order.
  */
 void host_pool_run(void (*job)(const void *arg, int part, int parts), const void *arg,
                    int parts);

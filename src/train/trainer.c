@@ -23,6 +23,8 @@
 #define ELEMENT_LOCAL 64 /* work-group size of the element-wise kernels */
 #define ROWS_LOCAL 4     /* rows per work-group of the row-wise kernels */
 #define DROPOUT_QUADS 8  /* must match kernels/dropout.cl */
+#define LOSS_SPAN 8      /* must match kernels/loss.cl */
+#define ADAM_SPAN 8      /* must match kernels/adam.cl */
 #define SHUFFLE_STREAM 0x5348554646u /* keeps shuffles independent of the masks' key */
 
 struct lae_trainer {
@@ -46,7 +48,7 @@ struct lae_trainer {
     cl_mem partials;        /* (steps_per_epoch + 1)·slot: the last slot is evaluation's */
 
     cl_kernel k_dropout, k_loss, k_row_sums, k_bias_add, k_bias_grads, k_adam;
-    cl_mem terms;           /* rows_cap×m: each entry's weighted squared error */
+    cl_mem terms;           /* rows_cap×⌈m/LOSS_SPAN⌉: weighted squared errors by span */
     size_t slot;            /* loss partials per step, one per row: rows_cap */
 
     int *order;          /* host copy of the epoch's permutation */
@@ -268,7 +270,9 @@ lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const fl
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->y));
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->k * sizeof(float), &t->dh));
     LAE_TRY(lae_buffer_create(ctx, params->batch * t->m, &t->mask));
-    LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->terms));
+    LAE_TRY(lae_buffer_create(ctx, t->rows_cap * ((t->m + LOSS_SPAN - 1) / LOSS_SPAN) *
+                                       sizeof(float),
+                              &t->terms));
 
     size_t param_bytes = t->param_count * sizeof(float);
     LAE_TRY(lae_buffer_create(ctx, param_bytes, &t->theta));
@@ -331,7 +335,8 @@ static lae_status loss(lae_trainer *t, const loss_call *c, size_t nb, size_t row
     lae_status status = LAE_OK;
     int rows = (int)rows_planned;
 
-    LAE_TRY(launch_rows(t, t->k_loss, args, (int)(sizeof args / sizeof args[0]), t->m, nb));
+    LAE_TRY(launch_rows(t, t->k_loss, args, (int)(sizeof args / sizeof args[0]),
+                        (t->m + LOSS_SPAN - 1) / LOSS_SPAN, nb));
 
     /* Every partial of the slot is written (rows past nb as zero), so none is stale. */
     kernel_arg sum_args[] = {ARG(t->terms), ARG(nb_i), ARG(m_i), ARG(rows), ARG(t->partials),
@@ -365,7 +370,8 @@ static lae_status gradients(lae_trainer *t, size_t row0, size_t nb, uint64_t ste
 
     /* Y becomes R = ∂loss/∂X̂. */
     loss_call call = {
-        .x = t->x_train, .perm = t->perm, .row0 = row0_i, .use_perm = 1, .use_mask = 1,
+        .x = t->x_train, .perm = t->perm, .row0 = row0_i, .use_perm = 1,
+        .use_mask = threshold != 0, /* p = 0 writes no mask: every entry weighs b */
         .write_grad = 1, .wa = (float)t->objective.a,
         .wb = (float)t->objective.b, .partial_offset = (int)(partial_row * t->slot),
     };
@@ -403,7 +409,8 @@ static lae_status adam_update(lae_trainer *t) {
     kernel_arg args[] = {ARG(t->theta), ARG(t->grad), ARG(t->adam_m), ARG(t->adam_v),
                          ARG(count), ARG(beta1), ARG(beta2), ARG(step_size), ARG(sqrt_bias2),
                          ARG(eps), ARG(decay)};
-    return launch(t, t->k_adam, args, 11, t->param_count, ELEMENT_LOCAL);
+    return launch(t, t->k_adam, args, 11, (t->param_count + ADAM_SPAN - 1) / ADAM_SPAN,
+                  ELEMENT_LOCAL);
 }
 
 lae_status lae_trainer_step(lae_trainer *t, size_t row0, size_t nb) {
