@@ -1,37 +1,34 @@
 /*
- * Bias terms of the two layers.
+ * The two vector operations of the bias terms, as the GEMM layer's sequences use them
+ * (include/lae/gemm.h) on backends without a host BLAS in the queue.
  *
- * bias_add:   H[r, j] += params[offset + j] for H nb×cols row-major; global size ≥ nb·cols.
- * bias_grads: the column sums that are the bias gradients,
- *               grads[b_dec_offset + j] = Σ_r R[r, j]   for j < m   (R = ∂loss/∂X̂, nb×m)
- *               grads[b_enc_offset + j] = Σ_r dH[r, j]  for j < k   (dH = ∂loss/∂H, nb×k)
- *             one work-item per column, global size ≥ m + k. Each sum runs in row order.
+ * add_row:     C[r, j] += v[j]             for r < rows, j < cols: a bias on every row.
+ *              C row-major at c_offset with leading dimension ldc, v at v_offset.
+ *              One work-item per entry, global size ≥ rows·cols, any local size.
+ * column_sums: s[j] = Σ_r A[r, j]          for j < cols, summed in row order: the bias
+ *              gradients. A row-major at a_offset with leading dimension lda, s at s_offset.
+ *              One work-item per column, global size ≥ cols, any local size.
  */
 
-__kernel void bias_add(__global float *h, __global const float *params, int offset, int nb,
-                       int cols) {
+__kernel void add_row(__global float *c, int c_offset, int ldc, __global const float *v,
+                      int v_offset, int rows, int cols) {
     int e = get_global_id(0);
-    if (e >= nb * cols) {
+    if (e >= rows * cols) {
         return;
     }
-    h[e] += params[offset + e % cols];
+    int r = e / cols, j = e - r * cols;
+    c[c_offset + r * ldc + j] += v[v_offset + j];
 }
 
-__kernel void bias_grads(__global const float *r, __global const float *dh, int nb, int m,
-                         int k, __global float *grads, int b_enc_offset, int b_dec_offset) {
-    int column = get_global_id(0);
-    float sum = 0.0f;
-
-    if (column < m) {
-        for (int row = 0; row < nb; row++) {
-            sum += r[row * m + column];
-        }
-        grads[b_dec_offset + column] = sum;
-    } else if (column < m + k) {
-        int j = column - m;
-        for (int row = 0; row < nb; row++) {
-            sum += dh[row * k + j];
-        }
-        grads[b_enc_offset + j] = sum;
+__kernel void column_sums(__global const float *a, int a_offset, int lda, int rows, int cols,
+                          __global float *s, int s_offset) {
+    int j = get_global_id(0);
+    if (j >= cols) {
+        return;
     }
+    float sum = 0.0f;
+    for (int r = 0; r < rows; r++) {
+        sum += a[a_offset + r * lda + j];
+    }
+    s[s_offset + j] = sum;
 }

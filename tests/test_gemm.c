@@ -119,6 +119,112 @@ static void syrk_matches_host_loop(void **state) {
     check_syrk(LAE_GEMM_HOST, 150, 301);
 }
 
+static cl_mem upload(const void *data, size_t bytes) {
+    cl_mem buffer;
+    assert_int_equal(lae_buffer_create(ctx, bytes, &buffer), LAE_OK);
+    assert_int_equal(lae_buffer_write(ctx, buffer, 0, bytes, data), LAE_OK);
+    return buffer;
+}
+
+/* Reference for the sequence test: C = op(A)·op(B), all row-major, in double. */
+static void naive_product(int trans_b, int rows, int cols, int inner, const double *a,
+                          const double *b, double *c) {
+    for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
+            double sum = 0.0;
+            for (int p = 0; p < inner; p++) {
+                sum += a[i * inner + p] * (trans_b ? b[j * inner + p] : b[p * cols + j]);
+            }
+            c[i * cols + j] = sum;
+        }
+    }
+}
+
+/*
+ * A sequence that depends on its own order, as a training step's passes do: H = X·Wᵀ (large
+ * enough for the host backend to split it), H += v on every row, Y = H·U, s = column sums of
+ * Y into the middle of a buffer; against double loops, on every backend.
+ */
+static void sequence_matches_host_loops(void **state) {
+    (void)state;
+    enum { N = 90, M = 300, K = 200, J = 7, S_OFFSET = 5 };
+    const lae_gemm_backend backends[] = {LAE_GEMM_OWN, LAE_GEMM_HOST, LAE_GEMM_CLBLAST};
+    static float x[N * M], w[K * M], v[K], u[K * J], y[N * J], sums[J + 2 * S_OFFSET];
+    static double xd[N * M], wd[K * M], ud[K * J], hd[N * K], yd[N * J];
+    cl_mem dx, dw, dv, du, dh, dy, ds;
+
+    for (int i = 0; i < N * M; i++) {
+        x[i] = (float)((i * 37 % 101) - 50) / 50.0f;
+        xd[i] = x[i];
+    }
+    for (int i = 0; i < K * M; i++) {
+        w[i] = (float)((i * 53 % 89) - 44) / 44.0f;
+        wd[i] = w[i];
+    }
+    for (int i = 0; i < K; i++) {
+        v[i] = (float)(i % 11) - 5.0f;
+    }
+    for (int i = 0; i < K * J; i++) {
+        u[i] = (float)((i * 29 % 61) - 30) / 30.0f;
+        ud[i] = u[i];
+    }
+    naive_product(1, N, K, M, xd, wd, hd);
+    for (int i = 0; i < N * K; i++) {
+        hd[i] += v[i % K];
+    }
+    naive_product(0, N, J, K, hd, ud, yd);
+
+    dx = upload(x, sizeof x);
+    dw = upload(w, sizeof w);
+    dv = upload(v, sizeof v);
+    du = upload(u, sizeof u);
+    assert_int_equal(lae_buffer_create(ctx, N * K * sizeof(float), &dh), LAE_OK);
+    assert_int_equal(lae_buffer_create(ctx, sizeof y, &dy), LAE_OK);
+    assert_int_equal(lae_buffer_create(ctx, sizeof sums, &ds), LAE_OK);
+
+    for (size_t be = 0; be < sizeof backends / sizeof backends[0]; be++) {
+        const char *name = lae_gemm_backend_name(backends[be]);
+        for (int i = 0; i < J + 2 * S_OFFSET; i++) {
+            sums[i] = -7.0f;
+        }
+        assert_int_equal(lae_buffer_write(ctx, ds, 0, sizeof sums, sums), LAE_OK);
+        lae_gemm_set_backend(ctx, backends[be]);
+        lae_blas_op ops[] = {
+            {.kind = LAE_BLAS_GEMM, .trans_b = 1, .rows = N, .cols = K, .inner = M,
+             .alpha = 1.0f, .a = dx, .lda = M, .b = dw, .ldb = M, .c = dh, .ldc = K},
+            {.kind = LAE_BLAS_ADD_ROW, .rows = N, .cols = K, .a = dv, .c = dh, .ldc = K},
+            {.kind = LAE_BLAS_GEMM, .rows = N, .cols = J, .inner = K, .alpha = 1.0f, .a = dh,
+             .lda = K, .b = du, .ldb = J, .c = dy, .ldc = J},
+            {.kind = LAE_BLAS_COLUMN_SUMS, .rows = N, .cols = J, .a = dy, .lda = J, .c = ds,
+             .c_offset = S_OFFSET},
+        };
+        assert_int_equal(lae_blas_run(ctx, ops, 4), LAE_OK);
+        assert_int_equal(lae_buffer_read(ctx, dy, 0, sizeof y, y), LAE_OK);
+        assert_int_equal(lae_buffer_read(ctx, ds, 0, sizeof sums, sums), LAE_OK);
+
+        for (int i = 0; i < N * J; i++) {
+            assert_close(y[i], yd[i], 1e-3, 1e-4, name);
+        }
+        for (int j = 0; j < J; j++) {
+            double sum = 0.0;
+            for (int r = 0; r < N; r++) {
+                sum += yd[r * J + j];
+            }
+            assert_close(sums[S_OFFSET + j], sum, 1e-2, 1e-4, name);
+        }
+        assert_true(sums[S_OFFSET - 1] == -7.0f && sums[S_OFFSET + J] == -7.0f);
+    }
+
+    lae_blas_op too_many[LAE_BLAS_MAX_OPS + 1];
+    memset(too_many, 0, sizeof too_many);
+    assert_int_equal(lae_blas_run(ctx, too_many, LAE_BLAS_MAX_OPS + 1), LAE_ERR_ARG);
+    lae_gemm_set_backend(ctx, LAE_GEMM_AUTO);
+    cl_mem all[] = {ds, dy, dh, du, dv, dw, dx};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        clReleaseMemObject(all[i]);
+    }
+}
+
 /* A hand-worked product with offsets and a leading dimension wider than the matrix. */
 static void offsets_and_leading_dimensions(void **state) {
     (void)state;
@@ -165,6 +271,7 @@ int main(void) {
         cmocka_unit_test(host_split_matches_host_loop),
         cmocka_unit_test(clblast_matches_host_loop),
         cmocka_unit_test(syrk_matches_host_loop),
+        cmocka_unit_test(sequence_matches_host_loops),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -243,57 +243,51 @@ static void loss_matches_reference(void **state) {
 
 static void bias_kernels_match_reference(void **state) {
     (void)state;
-    enum { NB = 9, M = 13, K = 5, P = 30 };
-    float h[NB * K], h_out[NB * K], r[NB * M], dh[NB * K], params[P], grads[P];
-    int nb = NB, m = M, k = K, offset = 4, b_enc_offset = 2, b_dec_offset = 11;
+    enum { ROWS = 9, COLS = 13, LD = 16, P = 30 };
+    float c[ROWS * LD], c_out[ROWS * LD], a[ROWS * LD], params[P], sums[P];
+    int rows = ROWS, cols = COLS, ld = LD, v_offset = 4, c_offset = 3, s_offset = 11;
 
-    fill(h, NB * K, 7);
-    fill(r, NB * M, 8);
-    fill(dh, NB * K, 9);
+    fill(c, ROWS * LD, 7);
+    fill(a, ROWS * LD, 8);
     fill(params, P, 10);
     for (int i = 0; i < P; i++) {
-        grads[i] = -7.0f; /* entries outside the two bias ranges must keep this */
+        sums[i] = -7.0f; /* entries outside the sums' range must keep this */
     }
 
-    cl_mem dhm = upload(h, sizeof h), dparams = upload(params, sizeof params);
-    arg add_args[] = {A(dhm), A(dparams), A(offset), A(nb), A(k)};
-    const size_t local = 4, global = 48; /* covers NB·K = 45 */
-    run("bias_add", add_args, 5, 1, &global, &local);
-    assert_int_equal(lae_buffer_read(ctx, dhm, 0, sizeof h_out, h_out), LAE_OK);
-    for (int i = 0; i < NB * K; i++) {
-        assert_float_equal(h_out[i], h[i] + params[offset + i % K], 0.0f);
+    /* add_row on a 9×13 block at offset 3 of rows 16 wide: the rest must stay untouched. */
+    cl_mem dc = upload(c, sizeof c), dparams = upload(params, sizeof params);
+    arg add_args[] = {A(dc), A(c_offset), A(ld), A(dparams), A(v_offset), A(rows), A(cols)};
+    const size_t local = 4, global = 120; /* covers ROWS·COLS = 117 */
+    run("add_row", add_args, 7, 1, &global, &local);
+    assert_int_equal(lae_buffer_read(ctx, dc, 0, sizeof c_out, c_out), LAE_OK);
+    for (int e = 0; e < ROWS * LD; e++) {
+        int r = (e - c_offset) / LD, j = (e - c_offset) % LD;
+        int inside = e >= c_offset && r < ROWS && j < COLS;
+        float want = inside ? c[e] + params[v_offset + j] : c[e];
+        assert_float_equal(c_out[e], want, 0.0f);
     }
 
-    cl_mem dr = upload(r, sizeof r), ddh = upload(dh, sizeof dh);
-    cl_mem dgrads = upload(grads, sizeof grads);
-    arg grad_args[] = {A(dr), A(ddh), A(nb), A(m), A(k), A(dgrads), A(b_enc_offset),
-                       A(b_dec_offset)};
-    const size_t global2 = 20; /* covers M + K = 18 */
-    run("bias_grads", grad_args, 8, 1, &global2, &local);
-    assert_int_equal(lae_buffer_read(ctx, dgrads, 0, sizeof grads, grads), LAE_OK);
-    for (int j = 0; j < M; j++) {
+    /* column_sums of a 9×13 block at offset 2 of rows 16 wide, into sums[11 .. 24). */
+    int a_offset = 2, sum_rows = ROWS - 1;
+    cl_mem da = upload(a, sizeof a), dsums = upload(sums, sizeof sums);
+    arg sum_args[] = {A(da), A(a_offset), A(ld), A(sum_rows), A(cols), A(dsums), A(s_offset)};
+    const size_t global2 = 16; /* covers COLS = 13 */
+    run("column_sums", sum_args, 7, 1, &global2, &local);
+    assert_int_equal(lae_buffer_read(ctx, dsums, 0, sizeof sums, sums), LAE_OK);
+    for (int j = 0; j < COLS; j++) {
         double sum = 0.0;
-        for (int row = 0; row < NB; row++) {
-            sum += r[row * M + j];
+        for (int row = 0; row < sum_rows; row++) {
+            sum += a[a_offset + row * LD + j];
         }
-        assert_close(grads[b_dec_offset + j], sum, 1e-6, 1e-5, "decoder bias gradient");
+        assert_close(sums[s_offset + j], sum, 1e-6, 1e-5, "column sum");
     }
-    for (int j = 0; j < K; j++) {
-        double sum = 0.0;
-        for (int row = 0; row < NB; row++) {
-            sum += dh[row * K + j];
-        }
-        assert_close(grads[b_enc_offset + j], sum, 1e-6, 1e-5, "encoder bias gradient");
-    }
-    assert_float_equal(grads[0], -7.0f, 0.0f);
-    assert_float_equal(grads[b_enc_offset + K], -7.0f, 0.0f);
-    assert_float_equal(grads[b_dec_offset + M], -7.0f, 0.0f);
+    assert_float_equal(sums[s_offset - 1], -7.0f, 0.0f);
+    assert_float_equal(sums[s_offset + COLS], -7.0f, 0.0f);
 
-    clReleaseMemObject(dgrads);
-    clReleaseMemObject(ddh);
-    clReleaseMemObject(dr);
+    clReleaseMemObject(dsums);
+    clReleaseMemObject(da);
     clReleaseMemObject(dparams);
-    clReleaseMemObject(dhm);
+    clReleaseMemObject(dc);
 }
 
 /* One Adam step on the device with the scalars the trainer computes for step t. */

@@ -49,6 +49,39 @@ lae_status lae_gemm(lae_context *ctx, int trans_a, int trans_b, size_t rows, siz
                     size_t ldc);
 
 /*
+ * A short sequence of operations on device buffers, queued in order as one unit: the forward
+ * pass and the backward pass of a training step are each one. On the host backend in a CPU
+ * device's queue the whole sequence is one native command (OpenBLAS for every operation),
+ * which saves the driver's scheduling between commands, about 15 µs each on PoCL; elsewhere
+ * each operation is its own command (CLBlast or the own kernel for GEMMs, the kernels of
+ * kernels/bias.cl for the others). Offsets and leading dimensions are in floats.
+ */
+typedef enum {
+    LAE_BLAS_GEMM,        /* C = α·op(A)·op(B) + β·C, as lae_gemm */
+    LAE_BLAS_ADD_ROW,     /* C[r, j] += A[j] for r < rows, j < cols: a bias on every row */
+    LAE_BLAS_COLUMN_SUMS, /* C[j] = Σ_r A[r, j] for j < cols, r < rows, in row order */
+} lae_blas_kind;
+
+typedef struct {
+    lae_blas_kind kind;
+    int trans_a, trans_b; /* GEMM only */
+    size_t rows, cols, inner;
+    float alpha, beta;    /* GEMM only */
+    cl_mem a;
+    size_t a_offset, lda; /* lda: GEMM and COLUMN_SUMS */
+    cl_mem b;             /* GEMM only */
+    size_t b_offset, ldb;
+    cl_mem c;
+    size_t c_offset, ldc; /* ldc: GEMM and ADD_ROW */
+} lae_blas_op;
+
+#define LAE_BLAS_MAX_OPS 8 /* operations in one sequence */
+
+/* Queues ops[0 .. count) in order. LAE_ERR_ARG for more than LAE_BLAS_MAX_OPS or an unknown
+ * kind, LAE_ERR_UNSUPPORTED for sizes beyond the 2³¹ index range; nothing is queued then. */
+lae_status lae_blas_run(lae_context *ctx, const lae_blas_op *ops, size_t count);
+
+/*
  * Queues the upper triangle of C = α·AᵀA + β·C (C m×m, A rows×m, row-major): half the work
  * of the GEMM, for Gram matrices. The strict lower triangle of C is left as it was, except
  * with the own backend, which has no SYRK and computes the full product.

@@ -19,6 +19,7 @@
 
 #include "cl/check.h"
 #include "cl/context_internal.h"
+#include "cl/gemm_internal.h"
 #include "cl/host_pool.h"
 
 #define MM_THREADS 16 /* must match kernels/matmul.cl */
@@ -68,16 +69,6 @@ const char *lae_gemm_describe(const lae_context *ctx) {
     return "?";
 }
 
-/* What a native kernel receives: cl_mem handles in a, b, c become host pointers. */
-typedef struct {
-    int trans_a, trans_b;
-    int rows, cols, inner;
-    int lda, ldb, ldc;
-    size_t a_offset, b_offset, c_offset;
-    float alpha, beta;
-    void *a, *b, *c;
-} host_gemm_args;
-
 static void host_gemm_part(const host_gemm_args *g, int row0, int rows, int col0, int cols) {
     const float *a = (const float *)g->a + g->a_offset;
     const float *b = (const float *)g->b + g->b_offset;
@@ -117,7 +108,7 @@ static void gemm_part_job(const void *raw, int part, int parts) {
     }
 }
 
-static void host_gemm_run(void *raw) {
+void host_gemm_run(void *raw) {
     const host_gemm_args *g = raw;
     double flops = 2.0 * g->rows * g->cols * g->inner;
     int parts = flops < SPLIT_MIN_FLOPS ? 1 : PARTS_PER_THREAD * host_pool_threads();
@@ -176,7 +167,7 @@ static void record_pointer(void *raw) {
  * swapped; with one buffer there is nothing to swap. The address is cached until the buffer
  * is destroyed (a destructor callback drops it), so the probe costs one wait per buffer.
  */
-static lae_status host_pointer(lae_context *ctx, cl_mem mem, void **out) {
+lae_status host_pointer(lae_context *ctx, cl_mem mem, void **out) {
     lae_status status = LAE_OK;
     void *answer = NULL;
     pointer_probe probe = {.buffer = mem, .answer = &answer};
@@ -311,15 +302,20 @@ fail:
     return status;
 }
 
+int gemm_fits(size_t rows, size_t cols, size_t inner, size_t lda, size_t ldb, size_t ldc,
+              size_t a_offset, size_t b_offset, size_t c_offset) {
+    /* The own kernel and OpenBLAS index with int; refuse what would overflow rather than
+     * compute garbage. */
+    const size_t limit = (size_t)1 << 31;
+    return rows < limit && cols < limit && inner < limit && lda < limit && ldb < limit &&
+           ldc < limit && a_offset < limit && b_offset < limit && c_offset < limit;
+}
+
 lae_status lae_gemm(lae_context *ctx, int trans_a, int trans_b, size_t rows, size_t cols,
                     size_t inner, float alpha, cl_mem a, size_t a_offset, size_t lda, cl_mem b,
                     size_t b_offset, size_t ldb, float beta, cl_mem c, size_t c_offset,
                     size_t ldc) {
-    /* The own kernel and OpenBLAS index with int; refuse what would overflow rather than
-     * compute garbage. */
-    const size_t limit = (size_t)1 << 31;
-    if (rows >= limit || cols >= limit || inner >= limit || lda >= limit || ldb >= limit ||
-        ldc >= limit || a_offset >= limit || b_offset >= limit || c_offset >= limit) {
+    if (!gemm_fits(rows, cols, inner, lda, ldb, ldc, a_offset, b_offset, c_offset)) {
         return lae_fail(LAE_ERR_UNSUPPORTED,
                         "GEMM of %zu×%zu×%zu exceeds the 2³¹ index range lae supports", rows,
                         cols, inner);

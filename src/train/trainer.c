@@ -47,7 +47,7 @@ struct lae_trainer {
     cl_mem theta, grad, adam_m, adam_v;
     cl_mem partials;        /* (steps_per_epoch + 1)·slot: the last slot is evaluation's */
 
-    cl_kernel k_dropout, k_loss, k_row_sums, k_bias_add, k_bias_grads, k_adam;
+    cl_kernel k_dropout, k_loss, k_row_sums, k_adam;
     cl_mem terms;           /* rows_cap×⌈m/LOSS_SPAN⌉: weighted squared errors by span */
     size_t slot;            /* loss partials per step, one per row: rows_cap */
 
@@ -175,11 +175,8 @@ static lae_status find_kernels(lae_trainer *t) {
     t->k_dropout = lae_context_kernel(t->ctx, "dropout_gather");
     t->k_loss = lae_context_kernel(t->ctx, "loss_grad");
     t->k_row_sums = lae_context_kernel(t->ctx, "row_sums");
-    t->k_bias_add = lae_context_kernel(t->ctx, "bias_add");
-    t->k_bias_grads = lae_context_kernel(t->ctx, "bias_grads");
     t->k_adam = lae_context_kernel(t->ctx, "adam");
-    if (!t->k_dropout || !t->k_loss || !t->k_row_sums || !t->k_bias_add || !t->k_bias_grads ||
-        !t->k_adam) {
+    if (!t->k_dropout || !t->k_loss || !t->k_row_sums || !t->k_adam) {
         return LAE_ERR_OPENCL;
     }
     return LAE_OK;
@@ -294,23 +291,35 @@ fail:
     return status;
 }
 
-/* The forward pass for rows of x (through perm, or in order), leaving X̂ − b_dec in y. */
-static lae_status forward(lae_trainer *t, cl_mem input, size_t input_offset, size_t nb) {
-    lae_status status = LAE_OK;
-    int nb_i = (int)nb, k_i = (int)t->k, off_b_enc = (int)t->off_b_enc;
+/* A GEMM of the step, C = op(A)·op(B), as one operation of a sequence. */
+static lae_blas_op step_gemm(int trans_a, int trans_b, size_t rows, size_t cols, size_t inner,
+                             cl_mem a, size_t a_offset, size_t lda, cl_mem b, size_t b_offset,
+                             size_t ldb, cl_mem c, size_t c_offset, size_t ldc) {
+    lae_blas_op op = {
+        .kind = LAE_BLAS_GEMM, .trans_a = trans_a, .trans_b = trans_b, .rows = rows,
+        .cols = cols, .inner = inner, .alpha = 1.0f, .beta = 0.0f, .a = a,
+        .a_offset = a_offset, .lda = lda, .b = b, .b_offset = b_offset, .ldb = ldb, .c = c,
+        .c_offset = c_offset, .ldc = ldc,
+    };
+    return op;
+}
 
-    /* H = input·W_encᵀ: (nb×m)(m×k). */
-    LAE_TRY(lae_gemm(t->ctx, 0, 1, nb, t->k, t->m, 1.0f, input, input_offset, t->m, t->theta,
-                     0, t->m, 0.0f, t->h, 0, t->k));
+/* The forward pass for rows of x (through perm, or in order), leaving X̂ − b_dec in y. One
+ * BLAS sequence: H = input·W_encᵀ (nb×m by m×k), H += b_enc, Y = H·W_decᵀ (nb×k by k×m). */
+static lae_status forward(lae_trainer *t, cl_mem input, size_t input_offset, size_t nb) {
+    lae_blas_op ops[3];
+    size_t count = 0;
+
+    ops[count++] = step_gemm(0, 1, nb, t->k, t->m, input, input_offset, t->m, t->theta, 0,
+                             t->m, t->h, 0, t->k);
     if (t->has_bias) {
-        kernel_arg args[] = {ARG(t->h), ARG(t->theta), ARG(off_b_enc), ARG(nb_i), ARG(k_i)};
-        LAE_TRY(launch(t, t->k_bias_add, args, 5, nb * t->k, ELEMENT_LOCAL));
+        ops[count++] = (lae_blas_op){.kind = LAE_BLAS_ADD_ROW, .rows = nb, .cols = t->k,
+                                     .a = t->theta, .a_offset = t->off_b_enc, .c = t->h,
+                                     .ldc = t->k};
     }
-    /* Y = H·W_decᵀ: (nb×k)(k×m). */
-    LAE_TRY(lae_gemm(t->ctx, 0, 1, nb, t->m, t->k, 1.0f, t->h, 0, t->k, t->theta, t->off_w_dec,
-                     t->k, 0.0f, t->y, 0, t->m));
-fail:
-    return status;
+    ops[count++] = step_gemm(0, 1, nb, t->m, t->k, t->h, 0, t->k, t->theta, t->off_w_dec, t->k,
+                             t->y, 0, t->m);
+    return lae_blas_run(t->ctx, ops, count);
 }
 
 typedef struct {
@@ -353,7 +362,7 @@ static lae_status gradients(lae_trainer *t, size_t row0, size_t nb, uint64_t ste
     lae_status status = LAE_OK;
     uint32_t threshold = lae_drop_threshold(t->objective.p);
     float scale = (float)(1.0 / (1.0 - t->objective.p));
-    int row0_i = (int)row0, nb_i = (int)nb, m_i = (int)t->m, k_i = (int)t->k;
+    int row0_i = (int)row0, nb_i = (int)nb, m_i = (int)t->m;
     uint32_t seed_lo = (uint32_t)t->params.seed, seed_hi = (uint32_t)(t->params.seed >> 32);
     uint32_t step_lo = (uint32_t)step, step_hi = (uint32_t)(step >> 32);
 
@@ -377,21 +386,25 @@ static lae_status gradients(lae_trainer *t, size_t row0, size_t nb, uint64_t ste
     };
     LAE_TRY(loss(t, &call, nb, t->params.batch));
 
-    /* ∂W_dec = Rᵀ·H: (m×nb)(nb×k). */
-    LAE_TRY(lae_gemm(t->ctx, 1, 0, t->m, t->k, nb, 1.0f, t->y, 0, t->m, t->h, 0, t->k, 0.0f,
-                     t->grad, t->off_w_dec, t->k));
-    /* dH = R·W_dec: (nb×m)(m×k). */
-    LAE_TRY(lae_gemm(t->ctx, 0, 0, nb, t->k, t->m, 1.0f, t->y, 0, t->m, t->theta, t->off_w_dec,
-                     t->k, 0.0f, t->dh, 0, t->k));
-    /* ∂W_enc = dHᵀ·Z: (k×nb)(nb×m). */
-    LAE_TRY(lae_gemm(t->ctx, 1, 0, t->k, t->m, nb, 1.0f, t->dh, 0, t->k, t->z, 0, t->m, 0.0f,
-                     t->grad, 0, t->m));
+    /* The backward pass, one BLAS sequence: ∂W_dec = Rᵀ·H (m×nb by nb×k), dH = R·W_dec
+     * (nb×m by m×k), ∂W_enc = dHᵀ·Z (k×nb by nb×m), and the biases' column sums. */
+    lae_blas_op ops[5];
+    size_t count = 0;
+    ops[count++] = step_gemm(1, 0, t->m, t->k, nb, t->y, 0, t->m, t->h, 0, t->k, t->grad,
+                             t->off_w_dec, t->k);
+    ops[count++] = step_gemm(0, 0, nb, t->k, t->m, t->y, 0, t->m, t->theta, t->off_w_dec, t->k,
+                             t->dh, 0, t->k);
+    ops[count++] = step_gemm(1, 0, t->k, t->m, nb, t->dh, 0, t->k, t->z, 0, t->m, t->grad, 0,
+                             t->m);
     if (t->has_bias) {
-        int off_b_enc = (int)t->off_b_enc, off_b_dec = (int)t->off_b_dec;
-        kernel_arg args[] = {ARG(t->y), ARG(t->dh), ARG(nb_i), ARG(m_i), ARG(k_i),
-                             ARG(t->grad), ARG(off_b_enc), ARG(off_b_dec)};
-        LAE_TRY(launch(t, t->k_bias_grads, args, 8, t->m + t->k, ELEMENT_LOCAL));
+        ops[count++] = (lae_blas_op){.kind = LAE_BLAS_COLUMN_SUMS, .rows = nb, .cols = t->m,
+                                     .a = t->y, .lda = t->m, .c = t->grad,
+                                     .c_offset = t->off_b_dec};
+        ops[count++] = (lae_blas_op){.kind = LAE_BLAS_COLUMN_SUMS, .rows = nb, .cols = t->k,
+                                     .a = t->dh, .lda = t->k, .c = t->grad,
+                                     .c_offset = t->off_b_enc};
     }
+    LAE_TRY(lae_blas_run(t->ctx, ops, count));
 fail:
     return status;
 }
