@@ -102,10 +102,27 @@ fail:
     return status;
 }
 
-static lae_status launch_1d(lae_context *ctx, cl_kernel kernel, size_t items) {
+typedef struct {
+    size_t size;
+    const void *value;
+} kernel_arg;
+
+#define ARG(x) {sizeof(x), &(x)}
+
+/* Sets a kernel's arguments and queues it over `items` work-items. */
+static lae_status launch_1d(lae_context *ctx, const char *name, const kernel_arg *args,
+                            cl_uint count, size_t items) {
     lae_status status = LAE_OK;
+    cl_kernel kernel = lae_context_kernel(ctx, name);
     size_t local = 64;
     size_t global = (items + local - 1) / local * local;
+
+    if (kernel == NULL) {
+        return LAE_ERR_OPENCL;
+    }
+    for (cl_uint i = 0; i < count; i++) {
+        CL_CHECK(clSetKernelArg(kernel, i, args[i].size, args[i].value));
+    }
     CL_CHECK(clEnqueueNDRangeKernel(ctx->queue, kernel, 1, NULL, &global, &local, 0, NULL,
                                     NULL));
 fail:
@@ -113,46 +130,27 @@ fail:
 }
 
 static lae_status run_one(lae_context *ctx, const lae_blas_op *op) {
-    lae_status status = LAE_OK;
     int rows = (int)op->rows, cols = (int)op->cols;
     int a_offset = (int)op->a_offset, lda = (int)op->lda;
     int c_offset = (int)op->c_offset, ldc = (int)op->ldc;
-    cl_kernel kernel = NULL;
 
     switch (op->kind) {
     case LAE_BLAS_GEMM:
         return lae_gemm(ctx, op->trans_a, op->trans_b, op->rows, op->cols, op->inner, op->alpha,
                         op->a, op->a_offset, op->lda, op->b, op->b_offset, op->ldb, op->beta,
                         op->c, op->c_offset, op->ldc);
-    case LAE_BLAS_ADD_ROW:
-        kernel = lae_context_kernel(ctx, "add_row");
-        if (kernel == NULL) {
-            return LAE_ERR_OPENCL;
-        }
-        CL_CHECK(clSetKernelArg(kernel, 0, sizeof op->c, &op->c));
-        CL_CHECK(clSetKernelArg(kernel, 1, sizeof c_offset, &c_offset));
-        CL_CHECK(clSetKernelArg(kernel, 2, sizeof ldc, &ldc));
-        CL_CHECK(clSetKernelArg(kernel, 3, sizeof op->a, &op->a));
-        CL_CHECK(clSetKernelArg(kernel, 4, sizeof a_offset, &a_offset));
-        CL_CHECK(clSetKernelArg(kernel, 5, sizeof rows, &rows));
-        CL_CHECK(clSetKernelArg(kernel, 6, sizeof cols, &cols));
-        return launch_1d(ctx, kernel, op->rows * op->cols);
-    case LAE_BLAS_COLUMN_SUMS:
-        kernel = lae_context_kernel(ctx, "column_sums");
-        if (kernel == NULL) {
-            return LAE_ERR_OPENCL;
-        }
-        CL_CHECK(clSetKernelArg(kernel, 0, sizeof op->a, &op->a));
-        CL_CHECK(clSetKernelArg(kernel, 1, sizeof a_offset, &a_offset));
-        CL_CHECK(clSetKernelArg(kernel, 2, sizeof lda, &lda));
-        CL_CHECK(clSetKernelArg(kernel, 3, sizeof rows, &rows));
-        CL_CHECK(clSetKernelArg(kernel, 4, sizeof cols, &cols));
-        CL_CHECK(clSetKernelArg(kernel, 5, sizeof op->c, &op->c));
-        CL_CHECK(clSetKernelArg(kernel, 6, sizeof c_offset, &c_offset));
-        return launch_1d(ctx, kernel, op->cols);
+    case LAE_BLAS_ADD_ROW: {
+        kernel_arg args[] = {ARG(op->c), ARG(c_offset), ARG(ldc), ARG(op->a), ARG(a_offset),
+                             ARG(rows), ARG(cols)};
+        return launch_1d(ctx, "add_row", args, 7, op->rows * op->cols);
     }
-fail:
-    return status;
+    case LAE_BLAS_COLUMN_SUMS: {
+        kernel_arg args[] = {ARG(op->a), ARG(a_offset), ARG(lda), ARG(rows), ARG(cols),
+                             ARG(op->c), ARG(c_offset)};
+        return launch_1d(ctx, "column_sums", args, 7, op->cols);
+    }
+    }
+    return lae_fail(LAE_ERR_ARG, "BLAS operation of unknown kind %d", (int)op->kind);
 }
 
 lae_status lae_blas_run(lae_context *ctx, const lae_blas_op *ops, size_t count) {
