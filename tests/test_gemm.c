@@ -198,7 +198,7 @@ static void sequence_matches_host_loops(void **state) {
             {.kind = LAE_BLAS_COLUMN_SUMS, .rows = N, .cols = J, .a = dy, .lda = J, .c = ds,
              .c_offset = S_OFFSET},
         };
-        assert_int_equal(lae_blas_run(ctx, ops, 4), LAE_OK);
+        assert_int_equal(lae_blas_run(ctx, ops, 4, 0, NULL, NULL), LAE_OK);
         assert_int_equal(lae_buffer_read(ctx, dy, 0, sizeof y, y), LAE_OK);
         assert_int_equal(lae_buffer_read(ctx, ds, 0, sizeof sums, sums), LAE_OK);
 
@@ -217,7 +217,7 @@ static void sequence_matches_host_loops(void **state) {
 
     lae_blas_op too_many[LAE_BLAS_MAX_OPS + 1];
     memset(too_many, 0, sizeof too_many);
-    assert_int_equal(lae_blas_run(ctx, too_many, LAE_BLAS_MAX_OPS + 1), LAE_ERR_ARG);
+    assert_int_equal(lae_blas_run(ctx, too_many, LAE_BLAS_MAX_OPS + 1, 0, NULL, NULL), LAE_ERR_ARG);
     lae_gemm_set_backend(ctx, LAE_GEMM_AUTO);
     cl_mem all[] = {ds, dy, dh, du, dv, dw, dx};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {

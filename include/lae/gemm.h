@@ -77,9 +77,15 @@ typedef struct {
 
 #define LAE_BLAS_MAX_OPS 8 /* operations in one sequence */
 
-/* Queues ops[0 .. count) in order. LAE_ERR_ARG for more than LAE_BLAS_MAX_OPS or an unknown
- * kind, LAE_ERR_UNSUPPORTED for sizes beyond the 2³¹ index range; nothing is queued then. */
-lae_status lae_blas_run(lae_context *ctx, const lae_blas_op *ops, size_t count);
+/*
+ * Queues ops[0 .. count) in order, after the commands before them in the context's queue and
+ * after the `waits` events of wait_list (which may come from another queue). If done is not
+ * NULL it receives an event that completes with the last operation; the caller releases it.
+ * LAE_ERR_ARG for more than LAE_BLAS_MAX_OPS or an unknown kind, LAE_ERR_UNSUPPORTED for sizes
+ * beyond the 2³¹ index range; nothing is queued then.
+ */
+lae_status lae_blas_run(lae_context *ctx, const lae_blas_op *ops, size_t count, cl_uint waits,
+                        const cl_event *wait_list, cl_event *done);
 
 /*
  * Queues the upper triangle of C = α·AᵀA + β·C (C m×m, A rows×m, row-major): half the work

@@ -9,7 +9,8 @@
  *   R  = ∂loss/∂X̂;  ∂W_dec = Rᵀ·H;  dH = R·W_dec;  ∂W_enc = dHᵀ·Z;  bias gradients = column sums
  *   Adam on [W_enc | b_enc | W_dec | b_dec], one flat buffer
  * The loss partials of every step stay on the device and are read once per epoch. The
- * training set is uploaded once; an epoch uploads only its permutation.
+ * training set is uploaded once; an epoch uploads only its permutation. Within an epoch the
+ * next step's dropout is drawn on a second queue while the queue computes the current one.
  */
 #ifndef LAE_TRAIN_H
 #define LAE_TRAIN_H
@@ -36,12 +37,17 @@ typedef struct {
     double eps;          /* Adam's ε, added outside the square root as PyTorch does */
     double weight_decay; /* L2 penalty on every parameter, PyTorch's weight_decay */
     uint64_t seed;       /* shuffles and dropout masks */
+    /* Draw each step's dropout on a second queue while the one before computes (1, the
+     * default), or everything in one queue (0): the same bits, for drivers whose events
+     * across queues misbehave. */
+    int overlap_draws;
     /* Called after each epoch with its statistics; returning non-zero stops training. */
     int (*on_epoch)(const lae_epoch_stats *stats, void *user);
     void *user;
 } lae_train_params;
 
-/* batch 64, 100 epochs, lr 1e-3, β = (0.9, 0.999), ε = 1e-8, no weight decay, seed 1. */
+/* batch 64, 100 epochs, lr 1e-3, β = (0.9, 0.999), ε = 1e-8, no weight decay, seed 1,
+ * overlapped draws. */
 lae_train_params lae_train_defaults(void);
 
 /* Checks ranges and names the flag that is wrong: --batch, --epochs, --lr, --p, --a, --b. */

@@ -74,7 +74,8 @@ static int op_fits(const lae_blas_op *op) {
     return 0;
 }
 
-static lae_status run_native(lae_context *ctx, const lae_blas_op *ops, size_t count) {
+static lae_status run_native(lae_context *ctx, const lae_blas_op *ops, size_t count,
+                             cl_uint waits, const cl_event *wait_list, cl_event *done) {
     lae_status status = LAE_OK;
     host_sequence s = {.count = (int)count};
 
@@ -97,7 +98,7 @@ static lae_status run_native(lae_context *ctx, const lae_blas_op *ops, size_t co
     }
     /* The driver copies s, so it may go out of scope once queued. */
     CL_CHECK(clEnqueueNativeKernel(ctx->queue, host_sequence_run, &s, sizeof s, 0, NULL, NULL,
-                                   0, NULL, NULL));
+                                   waits, wait_list, done));
 fail:
     return status;
 }
@@ -153,7 +154,8 @@ static lae_status run_one(lae_context *ctx, const lae_blas_op *op) {
     return lae_fail(LAE_ERR_ARG, "BLAS operation of unknown kind %d", (int)op->kind);
 }
 
-lae_status lae_blas_run(lae_context *ctx, const lae_blas_op *ops, size_t count) {
+lae_status lae_blas_run(lae_context *ctx, const lae_blas_op *ops, size_t count, cl_uint waits,
+                        const cl_event *wait_list, cl_event *done) {
     lae_status status = LAE_OK;
 
     if (count > LAE_BLAS_MAX_OPS) {
@@ -175,10 +177,19 @@ lae_status lae_blas_run(lae_context *ctx, const lae_blas_op *ops, size_t count) 
 
     if (ctx->gemm_backend == LAE_GEMM_HOST && ctx->info.native_kernels &&
         lae_device_is_host_cpu(&ctx->info)) {
-        return run_native(ctx, ops, count);
+        return run_native(ctx, ops, count, waits, wait_list, done);
+    }
+
+    /* One command per operation: a barrier holds the first for the events, and a marker
+     * after the last stands for the whole sequence. */
+    if (waits > 0) {
+        CL_CHECK(clEnqueueBarrierWithWaitList(ctx->queue, waits, wait_list, NULL));
     }
     for (size_t i = 0; i < count; i++) {
         LAE_TRY(run_one(ctx, &ops[i]));
+    }
+    if (done != NULL) {
+        CL_CHECK(clEnqueueMarkerWithWaitList(ctx->queue, 0, NULL, done));
     }
 fail:
     return status;

@@ -42,8 +42,10 @@ struct lae_trainer {
 
     cl_mem x_train, x_test; /* n×m */
     cl_mem perm;            /* n_train ints */
-    cl_mem z, h, y, dh;     /* rows_cap×m, rows_cap×k, rows_cap×m, rows_cap×k */
-    cl_mem mask;            /* batch×m bytes, the last step's dropout mask */
+    cl_mem z[2];            /* rows_cap×m each: two, so that one step's draw can be made */
+    cl_mem mask[2];         /* batch×m bytes each: while the step before uses the other pair */
+    cl_mem h, y, dh;        /* rows_cap×k, rows_cap×m, rows_cap×k */
+    cl_command_queue side;  /* draws the next minibatch while the queue computes this one */
     cl_mem theta, grad, adam_m, adam_v;
     cl_mem partials;        /* (steps_per_epoch + 1)·slot: the last slot is evaluation's */
 
@@ -80,9 +82,11 @@ fail:
     return status;
 }
 
-/* A 2-D launch over (columns, rows), for kernels that take one item per row piece. */
-static lae_status launch_rows(lae_trainer *t, cl_kernel kernel, const kernel_arg *args,
-                              int count, size_t columns, size_t rows) {
+/* A 2-D launch over (columns, rows), for kernels that take one item per row piece, on
+ * `queue` after the `waits` events of wait_list; *done, if not NULL, completes with it. */
+static lae_status launch_rows_on(cl_command_queue queue, cl_kernel kernel,
+                                 const kernel_arg *args, int count, size_t columns, size_t rows,
+                                 cl_uint waits, const cl_event *wait_list, cl_event *done) {
     lae_status status = LAE_OK;
     size_t local[2] = {ELEMENT_LOCAL, ROWS_LOCAL};
     size_t global[2] = {(columns + ELEMENT_LOCAL - 1) / ELEMENT_LOCAL * ELEMENT_LOCAL,
@@ -91,16 +95,22 @@ static lae_status launch_rows(lae_trainer *t, cl_kernel kernel, const kernel_arg
     for (int i = 0; i < count; i++) {
         CL_CHECK(clSetKernelArg(kernel, (cl_uint)i, args[i].size, args[i].value));
     }
-    CL_CHECK(clEnqueueNDRangeKernel(lae_context_queue(t->ctx), kernel, 2, NULL, global, local,
-                                    0, NULL, NULL));
+    CL_CHECK(clEnqueueNDRangeKernel(queue, kernel, 2, NULL, global, local, waits, wait_list,
+                                    done));
 fail:
     return status;
+}
+
+static lae_status launch_rows(lae_trainer *t, cl_kernel kernel, const kernel_arg *args,
+                              int count, size_t columns, size_t rows) {
+    return launch_rows_on(lae_context_queue(t->ctx), kernel, args, count, columns, rows, 0,
+                          NULL, NULL);
 }
 
 lae_train_params lae_train_defaults(void) {
     lae_train_params params = {
         .batch = 64, .epochs = 100, .lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
-        .weight_decay = 0.0, .seed = 1, .on_epoch = NULL, .user = NULL,
+        .weight_decay = 0.0, .seed = 1, .overlap_draws = 1, .on_epoch = NULL, .user = NULL,
     };
     return params;
 }
@@ -149,8 +159,14 @@ void lae_trainer_free(lae_trainer *t) {
     if (t == NULL) {
         return;
     }
+    if (t->side != NULL) {
+        clFinish(t->side);
+    }
     if (t->ctx != NULL) {
         clFinish(lae_context_queue(t->ctx));
+    }
+    if (t->side != NULL) {
+        clReleaseCommandQueue(t->side);
     }
     release(&t->partials);
     release(&t->adam_v);
@@ -158,11 +174,13 @@ void lae_trainer_free(lae_trainer *t) {
     release(&t->grad);
     release(&t->theta);
     release(&t->terms);
-    release(&t->mask);
     release(&t->dh);
     release(&t->y);
     release(&t->h);
-    release(&t->z);
+    for (int b = 0; b < 2; b++) {
+        release(&t->mask[b]);
+        release(&t->z[b]);
+    }
     release(&t->perm);
     release(&t->x_test);
     release(&t->x_train);
@@ -262,11 +280,17 @@ lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const fl
     }
     LAE_TRY(lae_buffer_create(ctx, n_train * sizeof(int), &t->perm));
     LAE_TRY(lae_buffer_write(ctx, t->perm, 0, n_train * sizeof(int), t->order));
-    LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->z));
+    for (int b = 0; b < 2; b++) {
+        LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->z[b]));
+        LAE_TRY(lae_buffer_create(ctx, params->batch * t->m, &t->mask[b]));
+    }
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->k * sizeof(float), &t->h));
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->y));
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->k * sizeof(float), &t->dh));
-    LAE_TRY(lae_buffer_create(ctx, params->batch * t->m, &t->mask));
+    cl_int err;
+    CL_CHECK_CREATE(t->side = clCreateCommandQueue(lae_context_cl(ctx),
+                                                   lae_context_device(ctx)->device_id, 0, &err),
+                    err);
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * ((t->m + LOSS_SPAN - 1) / LOSS_SPAN) *
                                        sizeof(float),
                               &t->terms));
@@ -306,7 +330,8 @@ static lae_blas_op step_gemm(int trans_a, int trans_b, size_t rows, size_t cols,
 
 /* The forward pass for rows of x (through perm, or in order), leaving X̂ − b_dec in y. One
  * BLAS sequence: H = input·W_encᵀ (nb×m by m×k), H += b_enc, Y = H·W_decᵀ (nb×k by k×m). */
-static lae_status forward(lae_trainer *t, cl_mem input, size_t input_offset, size_t nb) {
+static lae_status forward(lae_trainer *t, cl_mem input, size_t input_offset, size_t nb,
+                          cl_uint waits, const cl_event *wait_list) {
     lae_blas_op ops[3];
     size_t count = 0;
 
@@ -319,12 +344,13 @@ static lae_status forward(lae_trainer *t, cl_mem input, size_t input_offset, siz
     }
     ops[count++] = step_gemm(0, 1, nb, t->m, t->k, t->h, 0, t->k, t->theta, t->off_w_dec, t->k,
                              t->y, 0, t->m);
-    return lae_blas_run(t->ctx, ops, count);
+    return lae_blas_run(t->ctx, ops, count, waits, wait_list, NULL);
 }
 
 typedef struct {
     cl_mem x;
     cl_mem perm;
+    cl_mem mask; /* the step's dropout mask, or NULL without one */
     int row0, use_perm, use_mask, write_grad;
     float wa, wb;
     int partial_offset;
@@ -335,10 +361,11 @@ static lae_status loss(lae_trainer *t, const loss_call *c, size_t nb, size_t row
     int off_b_dec = (int)t->off_b_dec;
     float grad_scale = 2.0f / (float)((double)nb * (double)t->m);
     cl_mem perm = c->perm != NULL ? c->perm : t->perm;
+    cl_mem mask = c->mask != NULL ? c->mask : t->mask[0]; /* unread when use_mask is 0 */
 
     kernel_arg args[] = {
         ARG(t->y), ARG(t->theta), ARG(off_b_dec), ARG(has_bias), ARG(c->x), ARG(perm),
-        ARG(c->row0), ARG(c->use_perm), ARG(nb_i), ARG(m_i), ARG(t->mask), ARG(c->use_mask),
+        ARG(c->row0), ARG(c->use_perm), ARG(nb_i), ARG(m_i), ARG(mask), ARG(c->use_mask),
         ARG(c->wa), ARG(c->wb), ARG(grad_scale), ARG(c->write_grad), ARG(t->terms),
     };
     lae_status status = LAE_OK;
@@ -355,32 +382,49 @@ fail:
     return status;
 }
 
-/* Forward, loss and backward for rows [row0, row0 + nb) of perm, with the masks of `step`;
- * leaves the gradients in t->grad and the loss partials in row `partial_row`. */
-static lae_status gradients(lae_trainer *t, size_t row0, size_t nb, uint64_t step,
-                            size_t partial_row) {
-    lae_status status = LAE_OK;
+/*
+ * The dropout draw for rows [row0, row0 + nb) of perm with the masks of `step`, into the
+ * buffer pair `pair` (Z and its mask), on `queue` after the `waits` events of wait_list;
+ * *drawn, if not NULL, completes with it.
+ */
+static lae_status draw(lae_trainer *t, cl_command_queue queue, size_t row0, size_t nb,
+                       uint64_t step, int pair, cl_uint waits, const cl_event *wait_list,
+                       cl_event *drawn) {
     uint32_t threshold = lae_drop_threshold(t->objective.p);
     float scale = (float)(1.0 / (1.0 - t->objective.p));
     int row0_i = (int)row0, nb_i = (int)nb, m_i = (int)t->m;
     uint32_t seed_lo = (uint32_t)t->params.seed, seed_hi = (uint32_t)(t->params.seed >> 32);
     uint32_t step_lo = (uint32_t)step, step_hi = (uint32_t)(step >> 32);
-
-    /* Z = dropout(X[perm[row0 .. row0 + nb)]), and its mask. */
-    kernel_arg drop_args[] = {
-        ARG(t->z), ARG(t->mask), ARG(t->x_train), ARG(t->perm), ARG(row0_i), ARG(nb_i),
-        ARG(m_i), ARG(seed_lo), ARG(seed_hi), ARG(step_lo), ARG(step_hi), ARG(threshold),
-        ARG(scale),
+    kernel_arg args[] = {
+        ARG(t->z[pair]), ARG(t->mask[pair]), ARG(t->x_train), ARG(t->perm), ARG(row0_i),
+        ARG(nb_i), ARG(m_i), ARG(seed_lo), ARG(seed_hi), ARG(step_lo), ARG(step_hi),
+        ARG(threshold), ARG(scale),
     };
     size_t quads = (t->m + 3) / 4;
-    LAE_TRY(launch_rows(t, t->k_dropout, drop_args, 13,
-                        (quads + DROPOUT_QUADS - 1) / DROPOUT_QUADS, nb));
-    LAE_TRY(forward(t, t->z, 0, nb));
+
+    return launch_rows_on(queue, t->k_dropout, args, 13,
+                          (quads + DROPOUT_QUADS - 1) / DROPOUT_QUADS, nb, waits, wait_list,
+                          drawn);
+}
+
+/*
+ * Forward, loss and backward for rows [row0, row0 + nb) of perm, drawn into buffer pair
+ * `pair`, after the `waits` events of wait_list; leaves the gradients in t->grad and the loss
+ * partials in row `partial_row`. *released, if not NULL, completes when the pair is no longer
+ * read and may be drawn into again.
+ */
+static lae_status passes(lae_trainer *t, size_t row0, size_t nb, int pair, size_t partial_row,
+                         cl_uint waits, const cl_event *wait_list, cl_event *released) {
+    lae_status status = LAE_OK;
+    cl_mem z = t->z[pair];
+
+    LAE_TRY(forward(t, z, 0, nb, waits, wait_list));
 
     /* Y becomes R = ∂loss/∂X̂. */
     loss_call call = {
-        .x = t->x_train, .perm = t->perm, .row0 = row0_i, .use_perm = 1,
-        .use_mask = threshold != 0, /* p = 0 writes no mask: every entry weighs b */
+        .x = t->x_train, .perm = t->perm, .mask = t->mask[pair], .row0 = (int)row0,
+        .use_perm = 1,
+        .use_mask = lae_drop_threshold(t->objective.p) != 0, /* else no mask: all weigh b */
         .write_grad = 1, .wa = (float)t->objective.a,
         .wb = (float)t->objective.b, .partial_offset = (int)(partial_row * t->slot),
     };
@@ -394,7 +438,7 @@ static lae_status gradients(lae_trainer *t, size_t row0, size_t nb, uint64_t ste
                              t->off_w_dec, t->k);
     ops[count++] = step_gemm(0, 0, nb, t->k, t->m, t->y, 0, t->m, t->theta, t->off_w_dec, t->k,
                              t->dh, 0, t->k);
-    ops[count++] = step_gemm(1, 0, t->k, t->m, nb, t->dh, 0, t->k, t->z, 0, t->m, t->grad, 0,
+    ops[count++] = step_gemm(1, 0, t->k, t->m, nb, t->dh, 0, t->k, z, 0, t->m, t->grad, 0,
                              t->m);
     if (t->has_bias) {
         ops[count++] = (lae_blas_op){.kind = LAE_BLAS_COLUMN_SUMS, .rows = nb, .cols = t->m,
@@ -404,7 +448,17 @@ static lae_status gradients(lae_trainer *t, size_t row0, size_t nb, uint64_t ste
                                      .a = t->dh, .lda = t->k, .c = t->grad,
                                      .c_offset = t->off_b_enc};
     }
-    LAE_TRY(lae_blas_run(t->ctx, ops, count));
+    LAE_TRY(lae_blas_run(t->ctx, ops, count, 0, NULL, released));
+fail:
+    return status;
+}
+
+/* Draw, forward, loss and backward in the one queue, with buffer pair 0. */
+static lae_status gradients(lae_trainer *t, size_t row0, size_t nb, uint64_t step,
+                            size_t partial_row) {
+    lae_status status = LAE_OK;
+    LAE_TRY(draw(t, lae_context_queue(t->ctx), row0, nb, step, 0, 0, NULL, NULL));
+    LAE_TRY(passes(t, row0, nb, 0, partial_row, 0, NULL, NULL));
 fail:
     return status;
 }
@@ -448,7 +502,7 @@ lae_status lae_trainer_evaluate(lae_trainer *t, double *test_mse) {
     }
     for (size_t row0 = 0; row0 < t->n_test; row0 += t->rows_cap) {
         size_t nb = t->n_test - row0 < t->rows_cap ? t->n_test - row0 : t->rows_cap;
-        LAE_TRY(forward(t, t->x_test, row0 * t->m, nb));
+        LAE_TRY(forward(t, t->x_test, row0 * t->m, nb, 0, NULL));
         loss_call call = {
             .x = t->x_test, .perm = NULL, .row0 = (int)row0, .use_perm = 0, .use_mask = 0,
             .write_grad = 0, .wa = 1.0f, .wb = 1.0f,
@@ -466,6 +520,58 @@ fail:
     return status;
 }
 
+/* Rows in step i of an epoch. */
+static size_t step_rows(const lae_trainer *t, size_t i) {
+    size_t row0 = i * t->params.batch;
+    return t->n_train - row0 < t->params.batch ? t->n_train - row0 : t->params.batch;
+}
+
+/*
+ * The steps of one epoch, pipelined: step i + 1 is drawn on the side queue into the other
+ * buffer pair while the queue computes step i, so that on a CPU device the draw runs on a
+ * core the step's single-threaded GEMMs leave idle. Events order the two queues: step i
+ * waits for its draw, and the draw for step i + 1 waits until step i − 1 has released its
+ * pair. Each step's masks are those of its global step number, as without the pipeline.
+ */
+static lae_status epoch_steps(lae_trainer *t) {
+    lae_status status = LAE_OK;
+    cl_event drawn[2] = {NULL, NULL}, released[2] = {NULL, NULL};
+
+    LAE_TRY(draw(t, t->side, 0, step_rows(t, 0), t->step, 0, 0, NULL, &drawn[0]));
+    CL_CHECK(clFlush(t->side));
+    for (size_t i = 0; i < t->steps_per_epoch; i++) {
+        int pair = (int)(i % 2), next = 1 - pair;
+        size_t row0 = i * t->params.batch;
+
+        LAE_TRY(passes(t, row0, step_rows(t, i), pair, i, 1, &drawn[pair], &released[pair]));
+        clReleaseEvent(drawn[pair]);
+        drawn[pair] = NULL;
+        LAE_TRY(adam_update(t));
+        t->step++;
+
+        if (i + 1 < t->steps_per_epoch) {
+            cl_uint waits = released[next] != NULL ? 1 : 0;
+            LAE_TRY(draw(t, t->side, row0 + t->params.batch, step_rows(t, i + 1), t->step,
+                         next, waits, &released[next], &drawn[next]));
+            CL_CHECK(clFlush(t->side));
+        }
+        if (released[next] != NULL) {
+            clReleaseEvent(released[next]);
+            released[next] = NULL;
+        }
+    }
+fail:
+    for (int b = 0; b < 2; b++) {
+        if (drawn[b] != NULL) {
+            clReleaseEvent(drawn[b]);
+        }
+        if (released[b] != NULL) {
+            clReleaseEvent(released[b]);
+        }
+    }
+    return status;
+}
+
 lae_status lae_trainer_epoch(lae_trainer *t, lae_epoch_stats *stats) {
     lae_status status = LAE_OK;
     double start = lae_seconds();
@@ -473,11 +579,12 @@ lae_status lae_trainer_epoch(lae_trainer *t, lae_epoch_stats *stats) {
 
     lae_rng_permutation(&t->shuffle_rng, t->order, t->n_train);
     LAE_TRY(lae_buffer_write(t->ctx, t->perm, 0, t->n_train * sizeof(int), t->order));
-
-    for (size_t row0 = 0; row0 < t->n_train; row0 += t->params.batch) {
-        size_t remaining = t->n_train - row0;
-        LAE_TRY(lae_trainer_step(t, row0, remaining < t->params.batch ? remaining
-                                                                       : t->params.batch));
+    if (t->params.overlap_draws) {
+        LAE_TRY(epoch_steps(t));
+    } else {
+        for (size_t i = 0; i < t->steps_per_epoch; i++) {
+            LAE_TRY(lae_trainer_step(t, i * t->params.batch, step_rows(t, i)));
+        }
     }
 
     /* The epoch's one wait: its loss partials. */
