@@ -106,9 +106,34 @@ check "model file written" grep -aq "^lae-model 1" "$work/m.lae"
 check "npy files written" test -s "$work/B.npy" -a -s "$work/W_enc.npy" -a -s "$work/b_dec.npy"
 check "no temporary files left" bash -c "! ls '$work' | grep -q tmp"
 
-# Failures while running leave no output behind.
-expect_failure "save into a missing folder" 1 "$work/nowhere/m.lae" \
+# Outputs that cannot be written are refused before any work, and nothing is written.
+expect_failure "save into a missing folder" 2 "the folder '$work/nowhere' does not exist" \
     train $small --epochs 1 --save "$work/nowhere/m.lae"
+mkfifo "$work/pipe"
+expect_failure "save over a pipe is refused" 2 "not a regular file (a pipe)" \
+    train $small --epochs 1 --save "$work/pipe"
+check "the pipe is still a pipe" test -p "$work/pipe"
+mkdir -p "$work/blocked/B.npy"
+expect_failure "one unwritable output: none written" 2 "blocked/B.npy: exists and is not" \
+    train $small --epochs 1 --export-npy "$work/blocked" --save "$work/none.lae" \
+    --log "$work/none.csv"
+check "no model or log beside the refused export" \
+    test ! -e "$work/none.lae" -a ! -e "$work/none.csv" -a ! -e "$work/blocked/W_enc.npy"
+expect_failure "empty --save" 2 "--save: expected an output file name" \
+    train $small --epochs 1 --save ""
+
+# A link is written through: the file it names is replaced, the link stays.
+printf 'old' >"$work/real.lae"
+ln -s real.lae "$work/link.lae"
+"$lae" -q train $small --epochs 1 --rank 4 --save "$work/link.lae" >/dev/null 2>"$work/err"
+check "save through a link keeps the link" test -L "$work/link.lae"
+check "save through a link writes its file" grep -aq "^lae-model 1" "$work/real.lae"
+
+# --export-npy makes its folder.
+"$lae" -q train $small --epochs 1 --rank 4 --export-npy "$work/npy-new" >/dev/null 2>&1
+check "export into a new folder" test -s "$work/npy-new/B.npy" -a -s "$work/npy-new/b_enc.npy"
+
+# Failures while running leave no output behind.
 expect_failure "diverging training names the epoch" 1 "at epoch 1" \
     train $small --epochs 3 --lr 1e9 --save "$work/diverged.lae" --log "$work/diverged.csv"
 check "no model after divergence" test ! -e "$work/diverged.lae" -a ! -e "$work/diverged.csv"

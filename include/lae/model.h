@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lae/atomic_file.h"
 #include "lae/status.h"
 
 typedef enum {
@@ -108,14 +109,25 @@ lae_identity_metrics lae_identity_metrics_of(const double *b, size_t m);
  */
 lae_status lae_model_save(const lae_model *model, const char *path);
 
+/* lae_model_save without the rename: *out is finished but unpublished, for
+ * lae_atomic_commit_all with a command's other outputs (or lae_atomic_abort). */
+lae_status lae_model_write(const lae_model *model, const char *path, lae_atomic_file *out);
+
 /* Reads a model file; every malformed or inconsistent header or size is LAE_ERR_FORMAT. */
 lae_status lae_model_load(const char *path, lae_model *model);
 
+#define LAE_NPY_FILES 5 /* files of an export */
+
 /*
  * Writes W_enc.npy, b_enc.npy, W_dec.npy, b_dec.npy and B.npy (float32, C order, shapes as
- * above; B m×m) into dir, which must exist. Each file is written atomically.
+ * above; B m×m) into dir, which must exist. The five appear together or not at all.
  */
 lae_status lae_model_export_npy(const lae_model *model, const char *dir);
+
+/* lae_model_export_npy without the renames: out[0 .. LAE_NPY_FILES) are finished but
+ * unpublished on success, and all removed on failure. */
+lae_status lae_model_write_npy(const lae_model *model, const char *dir,
+                               lae_atomic_file out[LAE_NPY_FILES]);
 
 /* Writes one float32 array of the given shape (ndim 1 or 2) as a .npy file, atomically. */
 lae_status lae_npy_write_f32(const char *path, const float *data, size_t ndim,

@@ -10,6 +10,7 @@
 #include "lae/clock.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/outputs.h"
 #include "lae/gram.h"
 #include "lae/log.h"
 #include "lae/solve.h"
@@ -64,6 +65,10 @@ int cmd_solve(int argc, char **argv) {
         fprintf(stderr, "lae solve: error: --lambda, --starts and --max-iter must be 0 or "
                 "more\n");
         return 2;
+    }
+    model_outputs outputs = {NULL, save_path, npy_dir};
+    if ((code = model_outputs_check("solve", &outputs)) != 0) {
+        return code;
     }
     lae_objective objective = model_opts.objective;
     lae_kind kind = objective.kind;
@@ -142,12 +147,7 @@ int cmd_solve(int argc, char **argv) {
     double test_mse = mean_reconstruction_error(&model, data.test.x, data.test.n);
     double per_entry = info.expected_loss / ((double)n * (double)m);
 
-    if (save_path != NULL && lae_model_save(&model, save_path) != LAE_OK) {
-        code = report_error("solve");
-        goto done;
-    }
-    if (npy_dir != NULL && lae_model_export_npy(&model, npy_dir) != LAE_OK) {
-        code = report_error("solve");
+    if ((code = model_outputs_commit("solve", &outputs, &model, NULL)) != 0) {
         goto done;
     }
 

@@ -11,6 +11,7 @@
 #include "lae/clock.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/outputs.h"
 #include "lae/atomic_file.h"
 #include "lae/log.h"
 #include "lae/train.h"
@@ -178,6 +179,10 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "lae train: error: --norm-std must be positive, got %g\n", o.data.std);
         return 2;
     }
+    model_outputs outputs = {o.log_path, o.save_path, o.npy_dir};
+    if ((code = model_outputs_check("train", &outputs)) != 0) {
+        return code;
+    }
 
     double start = lae_seconds();
     if ((code = load_data("train", &o.data, &data)) != 0) {
@@ -244,20 +249,10 @@ int cmd_train(int argc, char **argv) {
     }
     lae_identity_metrics metrics = lae_identity_metrics_of(product, m);
 
-    /* Outputs: all or nothing for each file. */
-    if (csv_open) {
-        csv_open = 0;
-        if (lae_atomic_commit(&csv) != LAE_OK) {
-            code = report_error("train");
-            goto done;
-        }
-    }
-    if (o.save_path != NULL && lae_model_save(&model, o.save_path) != LAE_OK) {
-        code = report_error("train");
-        goto done;
-    }
-    if (o.npy_dir != NULL && lae_model_export_npy(&model, o.npy_dir) != LAE_OK) {
-        code = report_error("train");
+    /* Outputs: all of them or none. */
+    csv_open = 0;
+    if ((code = model_outputs_commit("train", &outputs, &model, o.log_path ? &csv : NULL)) !=
+        0) {
         goto done;
     }
     print_results(&o, ctx, &model, &metrics, &last, setup_seconds, train_seconds);

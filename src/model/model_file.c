@@ -59,11 +59,16 @@ static int read_floats(FILE *file, float *x, size_t count) {
 
 lae_status lae_model_save(const lae_model *model, const char *path) {
     lae_atomic_file out;
-    lae_status status = lae_atomic_open(&out, path);
+    lae_status status = lae_model_write(model, path, &out);
+    return status == LAE_OK ? lae_atomic_commit_all(&out, 1) : status;
+}
+
+lae_status lae_model_write(const lae_model *model, const char *path, lae_atomic_file *out) {
+    lae_status status = lae_atomic_open(out, path);
     if (status != LAE_OK) {
         return status;
     }
-    FILE *f = out.file;
+    FILE *f = out->file;
     const lae_objective *o = &model->objective;
 
     fprintf(f, "lae-model %d\n", FORMAT_VERSION);
@@ -78,7 +83,11 @@ lae_status lae_model_save(const lae_model *model, const char *path) {
 
     size_t count = 2 * model->m * model->k + model->m + model->k;
     write_floats(f, model->w_enc, count);
-    return lae_atomic_commit(&out);
+    status = lae_atomic_finish(out);
+    if (status != LAE_OK) {
+        lae_atomic_abort(out);
+    }
+    return status;
 }
 
 /* Reads one header line into key and value; 0 at end of file or on an overlong line. */
@@ -266,8 +275,9 @@ fail:
     return status;
 }
 
-lae_status lae_npy_write_f32(const char *path, const float *data, size_t ndim,
-                             const size_t *shape) {
+/* Writes one .npy file, finished but unpublished in *out. */
+static lae_status npy_write(const char *path, const float *data, size_t ndim,
+                            const size_t *shape, lae_atomic_file *out) {
     char header[128];
     char shape_text[64];
     size_t count = 1;
@@ -288,44 +298,48 @@ lae_status lae_npy_write_f32(const char *path, const float *data, size_t ndim,
     size_t padded = (total + 63) / 64 * 64;
     size_t header_length = padded - 10;
 
-    lae_atomic_file out;
-    lae_status status = lae_atomic_open(&out, path);
+    lae_status status = lae_atomic_open(out, path);
     if (status != LAE_OK) {
         return status;
     }
-    fwrite("\x93NUMPY\x01\x00", 1, 8, out.file);
-    fputc((int)(header_length & 0xff), out.file);
-    fputc((int)(header_length >> 8), out.file);
-    fwrite(header, 1, (size_t)length, out.file);
+    fwrite("\x93NUMPY\x01\x00", 1, 8, out->file);
+    fputc((int)(header_length & 0xff), out->file);
+    fputc((int)(header_length >> 8), out->file);
+    fwrite(header, 1, (size_t)length, out->file);
     for (size_t i = (size_t)length; i + 1 < header_length; i++) {
-        fputc(' ', out.file);
+        fputc(' ', out->file);
     }
-    fputc('\n', out.file);
-    write_floats(out.file, data, count);
-    return lae_atomic_commit(&out);
+    fputc('\n', out->file);
+    write_floats(out->file, data, count);
+    status = lae_atomic_finish(out);
+    if (status != LAE_OK) {
+        lae_atomic_abort(out);
+    }
+    return status;
+}
+
+lae_status lae_npy_write_f32(const char *path, const float *data, size_t ndim,
+                             const size_t *shape) {
+    lae_atomic_file out;
+    lae_status status = npy_write(path, data, ndim, shape, &out);
+    return status == LAE_OK ? lae_atomic_commit_all(&out, 1) : status;
 }
 
 lae_status lae_model_export_npy(const lae_model *model, const char *dir) {
+    lae_atomic_file out[LAE_NPY_FILES];
+    lae_status status = lae_model_write_npy(model, dir, out);
+    return status == LAE_OK ? lae_atomic_commit_all(out, LAE_NPY_FILES) : status;
+}
+
+lae_status lae_model_write_npy(const lae_model *model, const char *dir,
+                               lae_atomic_file out[LAE_NPY_FILES]) {
     char path[4096];
     size_t m = model->m, k = model->k;
     size_t enc_shape[2] = {k, m}, dec_shape[2] = {m, k}, b_shape[2] = {m, m};
-    lae_status status;
+    lae_status status = LAE_OK;
     double *product = NULL;
     float *product_f = NULL;
-
-#define EXPORT(name, data, ndim, shape)                                                          \
-    do {                                                                                         \
-        snprintf(path, sizeof path, "%s/%s", dir, name);                                         \
-        status = lae_npy_write_f32(path, data, ndim, shape);                                     \
-        if (status != LAE_OK) {                                                                  \
-            goto done;                                                                           \
-        }                                                                                        \
-    } while (0)
-
-    EXPORT("W_enc.npy", model->w_enc, 2, enc_shape);
-    EXPORT("b_enc.npy", model->b_enc, 1, &k);
-    EXPORT("W_dec.npy", model->w_dec, 2, dec_shape);
-    EXPORT("b_dec.npy", model->b_dec, 1, &m);
+    size_t written = 0;
 
     status = lae_model_product(model, &product);
     if (status != LAE_OK) {
@@ -339,9 +353,31 @@ lae_status lae_model_export_npy(const lae_model *model, const char *dir) {
     for (size_t i = 0; i < m * m; i++) {
         product_f[i] = (float)product[i];
     }
-    EXPORT("B.npy", product_f, 2, b_shape);
-#undef EXPORT
+
+    const struct {
+        const char *name;
+        const float *data;
+        size_t ndim;
+        const size_t *shape;
+    } arrays[LAE_NPY_FILES] = {
+        {"W_enc.npy", model->w_enc, 2, enc_shape}, {"b_enc.npy", model->b_enc, 1, &k},
+        {"W_dec.npy", model->w_dec, 2, dec_shape}, {"b_dec.npy", model->b_dec, 1, &m},
+        {"B.npy", product_f, 2, b_shape},
+    };
+    for (; written < LAE_NPY_FILES; written++) {
+        snprintf(path, sizeof path, "%s/%s", dir, arrays[written].name);
+        status = npy_write(path, arrays[written].data, arrays[written].ndim,
+                           arrays[written].shape, &out[written]);
+        if (status != LAE_OK) {
+            break;
+        }
+    }
 done:
+    if (status != LAE_OK) {
+        for (size_t i = 0; i < written; i++) {
+            lae_atomic_abort(&out[i]);
+        }
+    }
     free(product);
     free(product_f);
     return status;

@@ -9,6 +9,8 @@
  */
 #include "lae/report.h"
 
+#include "lae/atomic_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <png.h>
@@ -241,7 +243,6 @@ lae_status lae_png_write(const char *path, size_t width, size_t height, const ui
     int created = 0;
     int closed = 0;
     size_t temp_size = 0;
-    struct stat st;
 
     if (path == NULL || path[0] == '\0') {
         return lae_fail(LAE_ERR_ARG, "PNG: expected a path, got none");
@@ -251,19 +252,20 @@ lae_status lae_png_write(const char *path, size_t width, size_t height, const ui
         return status;
     }
 
-    /* Renaming over a device or a folder would replace it: refuse. */
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        return lae_fail(LAE_ERR_IO, "cannot write PNG '%s': it exists and is not a regular file",
-                        path);
+    /* Renaming over a device or a folder would replace it: refuse; follow a link. */
+    char target[4096];
+    status = lae_output_check(path, target, sizeof target);
+    if (status != LAE_OK) {
+        return status;
     }
 
-    temp_size = strlen(path) + 64;
+    temp_size = strlen(target) + 64;
     temp = malloc(temp_size);
     if (temp == NULL) {
         status = lae_fail(LAE_ERR_NOMEM, "PNG '%s': no memory for a file name", path);
         goto fail;
     }
-    fd = open_temporary(path, temp, temp_size);
+    fd = open_temporary(target, temp, temp_size);
     if (fd < 0) {
         status = lae_fail(LAE_ERR_IO, "cannot create PNG '%s' (as temporary '%s'): %s", path, temp,
                           strerror(errno));
@@ -287,7 +289,7 @@ lae_status lae_png_write(const char *path, size_t width, size_t height, const ui
         status = lae_fail(LAE_ERR_IO, "cannot write PNG '%s': %s", path, strerror(errno));
         goto fail;
     }
-    if (rename(temp, path) != 0) {
+    if (rename(temp, target) != 0) {
         status =
             lae_fail(LAE_ERR_IO, "cannot rename '%s' to PNG '%s': %s", temp, path, strerror(errno));
         goto fail;

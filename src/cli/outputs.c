@@ -1,0 +1,101 @@
+/*
+ * Checking and committing a command's model outputs; see outputs.h.
+ */
+#include "cli/outputs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int refuse(const char *command, const char *flag) {
+    fprintf(stderr, "lae %s: error: %s: %s\n", command, flag, lae_error_message());
+    return 2;
+}
+
+static int check_npy_dir(const char *command, const char *dir) {
+    static const char *const names[LAE_NPY_FILES] = {"W_enc.npy", "b_enc.npy", "W_dec.npy",
+                                                     "b_dec.npy", "B.npy"};
+    struct stat st;
+
+    if (dir[0] == '\0') {
+        fprintf(stderr, "lae %s: error: --export-npy: expected a folder, got an empty name\n",
+                command);
+        return 2;
+    }
+    if (stat(dir, &st) != 0) {
+        /* Not there yet: it is made at the end, so its parent must take a new entry. */
+        return lae_output_check(dir, NULL, 0) == LAE_OK ? 0 : refuse(command, "--export-npy");
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "lae %s: error: --export-npy: '%s' exists and is not a folder\n",
+                command, dir);
+        return 2;
+    }
+    for (int i = 0; i < LAE_NPY_FILES; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (lae_output_check(path, NULL, 0) != LAE_OK) {
+            return refuse(command, "--export-npy");
+        }
+    }
+    return 0;
+}
+
+int model_outputs_check(const char *command, const model_outputs *outputs) {
+    if (outputs->log_path != NULL && lae_output_check(outputs->log_path, NULL, 0) != LAE_OK) {
+        return refuse(command, "--log");
+    }
+    if (outputs->save_path != NULL && lae_output_check(outputs->save_path, NULL, 0) != LAE_OK) {
+        return refuse(command, "--save");
+    }
+    if (outputs->npy_dir != NULL) {
+        return check_npy_dir(command, outputs->npy_dir);
+    }
+    return 0;
+}
+
+int model_outputs_commit(const char *command, const model_outputs *outputs,
+                         const lae_model *model, lae_atomic_file *csv) {
+    lae_atomic_file files[2 + LAE_NPY_FILES];
+    size_t count = 0;
+    int made_dir = 0;
+
+    if (csv != NULL) {
+        files[count++] = *csv;
+    }
+    if (outputs->save_path != NULL) {
+        if (lae_model_write(model, outputs->save_path, &files[count]) != LAE_OK) {
+            goto fail;
+        }
+        count++;
+    }
+    if (outputs->npy_dir != NULL) {
+        if (mkdir(outputs->npy_dir, 0777) == 0) {
+            made_dir = 1;
+        } else if (errno != EEXIST) {
+            lae_fail(LAE_ERR_IO, "--export-npy: cannot make the folder '%s': %s",
+                     outputs->npy_dir, strerror(errno));
+            goto fail;
+        }
+        if (lae_model_write_npy(model, outputs->npy_dir, &files[count]) != LAE_OK) {
+            goto fail;
+        }
+        count += LAE_NPY_FILES;
+    }
+    if (lae_atomic_commit_all(files, count) != LAE_OK) {
+        goto fail;
+    }
+    return 0;
+
+fail:
+    fprintf(stderr, "lae %s: error: %s\n", command, lae_error_message());
+    for (size_t i = 0; i < count; i++) {
+        lae_atomic_abort(&files[i]);
+    }
+    if (made_dir) {
+        rmdir(outputs->npy_dir);
+    }
+    return 1;
+}
