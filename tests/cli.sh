@@ -79,7 +79,7 @@ expect_failure "lr not a number" 2 "--lr: expected a finite number" train $small
 expect_failure "unknown model" 2 "expected lae, dlae or edlae" train $small --model pca
 expect_failure "unknown flag" 2 "unknown flag '--sede'" train $small --sede 3
 expect_failure "flag without value" 2 "--epochs needs a value" train $small --epochs
-expect_failure "unknown gemm backend" 1 "--gemm" train $small --gemm cuda
+expect_failure "unknown gemm backend" 2 "--gemm" train $small --gemm cuda
 expect_failure "more examples than the file" 1 "--train: limit 9000 exceeds the 8000 images" \
     train --data "$data" --train 9000
 expect_failure "missing data folder" 1 "/nonexistent/digits" train --data /nonexistent/digits
@@ -119,7 +119,7 @@ expect_failure "one unwritable output: none written" 2 "blocked/B.npy: exists an
     --log "$work/none.csv"
 check "no model or log beside the refused export" \
     test ! -e "$work/none.lae" -a ! -e "$work/none.csv" -a ! -e "$work/blocked/W_enc.npy"
-expect_failure "empty --save" 2 "--save: expected an output file name" \
+expect_failure "empty --save" 2 "--save: expected a value, got an empty string" \
     train $small --epochs 1 --save ""
 
 # A link is written through: the file it names is replaced, the link stays.

@@ -169,6 +169,7 @@ int cmd_train(int argc, char **argv) {
     if ((code = model_options_check("train", &o.model)) != 0) {
         return code;
     }
+    model_options_warn_unused("train", &o.model, flags, count);
     lae_objective objective = o.model.objective;
     lae_kind kind = objective.kind;
     if (lae_train_params_validate(&params, &objective) != LAE_OK) {

@@ -4,6 +4,7 @@
  */
 #include "cli/common.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,8 +89,9 @@ static int parse_rank(const char *text, size_t *k) {
         return 1;
     }
     char *end;
+    errno = 0;
     long value = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || value < 1) {
+    if (errno != 0 || end == text || *end != '\0' || value < 1) {
         return 0;
     }
     *k = (size_t)value;
@@ -125,6 +127,19 @@ int model_options_check(const char *command, model_options *o) {
     }
     o->objective = lae_objective_make(kind, o->p, o->a, o->b);
     return 0;
+}
+
+void model_options_warn_unused(const char *command, const model_options *o,
+                               const flag_spec *flags, size_t count) {
+    lae_kind kind = o->objective.kind;
+    if (kind == LAE_KIND_LAE && flags_seen(flags, count, "p")) {
+        lae_log_warn(command, "--p %g is ignored by --model lae, which has no dropout", o->p);
+    }
+    int emphasis_seen = flags_seen(flags, count, "a") || flags_seen(flags, count, "b");
+    if (kind != LAE_KIND_EDLAE && emphasis_seen) {
+        lae_log_warn(command, "--a and --b are ignored by --model %s, which weighs every error "
+                     "1; emphasis is --model edlae", lae_kind_name(kind));
+    }
 }
 
 int model_options_rank(const char *command, const model_options *o, size_t m, size_t *k) {
@@ -166,8 +181,11 @@ int open_device(const char *command, const device_options *options, lae_context 
     lae_gemm_backend backend;
 
     *ctx = NULL;
-    if (lae_gemm_backend_parse(options->gemm, &backend) != LAE_OK ||
-        lae_device_select(options->device, &info) != LAE_OK ||
+    if (lae_gemm_backend_parse(options->gemm, &backend) != LAE_OK) {
+        report_error(command);
+        return 2;
+    }
+    if (lae_device_select(options->device, &info) != LAE_OK ||
         lae_context_create(&info, ctx) != LAE_OK) {
         return report_error(command);
     }

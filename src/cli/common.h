@@ -59,6 +59,11 @@ void model_flags(flag_spec *table, size_t *count, model_options *options);
  */
 int model_options_check(const char *command, model_options *options);
 
+/* Warns (on stderr, through the log) about --p, --a and --b given to a model that ignores
+ * them. */
+void model_options_warn_unused(const char *command, const model_options *options,
+                               const flag_spec *flags, size_t count);
+
 /* The rank for m features (full: m). Returns 0, or prints why and returns 2 when k > m. */
 int model_options_rank(const char *command, const model_options *options, size_t m,
                        size_t *k);

@@ -31,8 +31,13 @@ static int set_value(const char *command, flag_spec *flag, const char *text) {
             *(int *)flag->target = (int)value;
             return 0;
         }
-        fprintf(stderr, "lae %s: --%s: expected an integer, got '%s'\n", command, flag->name,
-                text);
+        if (end != text && *end == '\0') {
+            fprintf(stderr, "lae %s: --%s: %s is out of range (−2³¹ to 2³¹ − 1)\n", command,
+                    flag->name, text);
+        } else {
+            fprintf(stderr, "lae %s: --%s: expected an integer, got '%s'\n", command,
+                    flag->name, text);
+        }
         return 2;
     }
     case FLAG_SIZE:
@@ -46,8 +51,13 @@ static int set_value(const char *command, flag_spec *flag, const char *text) {
             }
             return 0;
         }
-        fprintf(stderr, "lae %s: --%s: expected a non-negative integer, got '%s'\n", command,
-                flag->name, text);
+        if (errno == ERANGE) {
+            fprintf(stderr, "lae %s: --%s: %s is out of range (at most 2⁶⁴ − 1)\n", command,
+                    flag->name, text);
+        } else {
+            fprintf(stderr, "lae %s: --%s: expected a non-negative integer, got '%s'\n",
+                    command, flag->name, text);
+        }
         return 2;
     }
     case FLAG_DOUBLE: {
@@ -56,11 +66,21 @@ static int set_value(const char *command, flag_spec *flag, const char *text) {
             *(double *)flag->target = value;
             return 0;
         }
-        fprintf(stderr, "lae %s: --%s: expected a finite number, got '%s'\n", command,
-                flag->name, text);
+        if (errno == ERANGE && end != text && *end == '\0') {
+            fprintf(stderr, "lae %s: --%s: %s is beyond the range of a double (about 1e±308)\n",
+                    command, flag->name, text);
+        } else {
+            fprintf(stderr, "lae %s: --%s: expected a finite number, got '%s'\n", command,
+                    flag->name, text);
+        }
         return 2;
     }
     case FLAG_STRING:
+        if (text[0] == '\0') {
+            fprintf(stderr, "lae %s: --%s: expected a value, got an empty string\n", command,
+                    flag->name);
+            return 2;
+        }
         *(const char **)flag->target = text;
         return 0;
     case FLAG_BOOL:

@@ -26,6 +26,10 @@ static lae_log_level level_from_env(void) {
     if (strcasecmp(value, "debug") == 0) {
         return LAE_LOG_DEBUG;
     }
+    if (value[0] != '\0' && strcasecmp(value, "info") != 0) {
+        fprintf(stderr, "lae: warning: LAE_LOG='%s' is not error, warn, info or debug; "
+                "logging at info\n", value);
+    }
     return LAE_LOG_INFO;
 }
 

@@ -63,6 +63,8 @@ lae_status lae_model_alloc(lae_model *model, size_t m, size_t k, int has_bias) {
     model->w_dec = model->b_enc + k;
     model->b_dec = model->w_dec + m * k;
     model->objective = lae_objective_make(LAE_KIND_LAE, 0.0, 1.0, 1.0);
+    model->image_rows = 1; /* one row of m features until the data says otherwise */
+    model->image_cols = m;
     snprintf(model->source, sizeof model->source, "init");
     return LAE_OK;
 }

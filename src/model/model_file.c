@@ -75,7 +75,9 @@ lae_status lae_model_write(const lae_model *model, const char *path, lae_atomic_
     fprintf(f, "m %zu\nk %zu\nbias %d\n", model->m, model->k, model->has_bias);
     fprintf(f, "kind %s\np %.17g\na %.17g\nb %.17g\n", lae_kind_name(o->kind), o->p, o->a, o->b);
     fprintf(f, "norm %d %.17g %.17g\n", model->norm.enabled, model->norm.mean, model->norm.std);
-    fprintf(f, "image %zu %zu\n", model->image_rows, model->image_cols);
+    if (model->image_rows * model->image_cols == model->m) {
+        fprintf(f, "image %zu %zu\n", model->image_rows, model->image_cols);
+    }
     fprintf(f, "source %s\nseed %llu\nepochs %d\nbatch %d\nlr %.17g\nlambda %.17g\n",
             model->source[0] ? model->source : "unknown", (unsigned long long)model->seed,
             model->epochs, model->batch, model->lr, model->lambda);
@@ -165,8 +167,21 @@ lae_status lae_model_load(const char *path, lae_model *model) {
         goto fail;
     }
 
+    char seen_keys[32][64];
+    size_t seen_count = 0;
+    int have_image = 0;
     while (!seen_end && read_header_line(f, key, sizeof key, value, sizeof value)) {
         int ok = 1;
+        for (size_t i = 0; i < seen_count; i++) {
+            if (strcmp(seen_keys[i], key) == 0) {
+                status = lae_fail(LAE_ERR_FORMAT, "%s: header key '%s' appears twice", path,
+                                  key);
+                goto fail;
+            }
+        }
+        if (seen_count < sizeof seen_keys / sizeof seen_keys[0]) {
+            snprintf(seen_keys[seen_count++], sizeof seen_keys[0], "%s", key);
+        }
         if (strcmp(key, "end") == 0) {
             seen_end = 1;
         } else if (strcmp(key, "m") == 0) {
@@ -190,6 +205,7 @@ lae_status lae_model_load(const char *path, lae_model *model) {
                  (norm_enabled == 0 || norm_enabled == 1);
         } else if (strcmp(key, "image") == 0) {
             ok = sscanf(value, "%zu %zu", &rows, &cols) == 2;
+            have_image = ok;
         } else if (strcmp(key, "source") == 0) {
             size_t length = strnlen(value, sizeof header.source - 1);
             memcpy(header.source, value, length);
@@ -213,6 +229,11 @@ lae_status lae_model_load(const char *path, lae_model *model) {
         }
     }
 
+    if (seen_end && (m == 0 || k == 0)) {
+        status = lae_fail(LAE_ERR_FORMAT, "%s: sizes m = %zu, k = %zu: both must be at least 1",
+                          path, m, k);
+        goto fail;
+    }
     if (!seen_end || m == 0 || k == 0 || bias > 1 || !have_kind) {
         status = lae_fail(LAE_ERR_FORMAT, "%s: header incomplete (needs m, k, bias, kind and "
                           "'end')", path);
@@ -228,8 +249,13 @@ lae_status lae_model_load(const char *path, lae_model *model) {
                           path, p, a, b);
         goto fail;
     }
-    if (rows * cols != m) {
-        rows = 1;
+    if (have_image && rows * cols != m) {
+        status = lae_fail(LAE_ERR_FORMAT, "%s: image %zu×%zu does not hold the m = %zu features",
+                          path, rows, cols, m);
+        goto fail;
+    }
+    if (!have_image) {
+        rows = 1; /* no image shape: one row of m features */
         cols = m;
     }
 

@@ -248,14 +248,18 @@ lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const fl
     t->has_bias = model->has_bias;
     t->objective = model->objective;
     t->params = *params;
+    /* A batch beyond the training set is the whole set, and needs no larger buffers. */
+    if (t->params.batch > n_train) {
+        t->params.batch = n_train;
+    }
     t->n_train = n_train;
     t->n_test = n_test;
-    t->rows_cap = params->batch;
+    t->rows_cap = t->params.batch;
     if (n_test > 0) {
         size_t eval_rows = n_test < EVAL_ROWS ? n_test : EVAL_ROWS;
         t->rows_cap = eval_rows > t->rows_cap ? eval_rows : t->rows_cap;
     }
-    t->steps_per_epoch = (n_train + params->batch - 1) / params->batch;
+    t->steps_per_epoch = (n_train + t->params.batch - 1) / t->params.batch;
     t->param_count = 2 * t->m * t->k + t->m + t->k;
     t->off_b_enc = t->k * t->m;
     t->off_w_dec = t->off_b_enc + t->k;
@@ -282,7 +286,7 @@ lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const fl
     LAE_TRY(lae_buffer_write(ctx, t->perm, 0, n_train * sizeof(int), t->order));
     for (int b = 0; b < 2; b++) {
         LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->z[b]));
-        LAE_TRY(lae_buffer_create(ctx, params->batch * t->m, &t->mask[b]));
+        LAE_TRY(lae_buffer_create(ctx, t->params.batch * t->m, &t->mask[b]));
     }
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->k * sizeof(float), &t->h));
     LAE_TRY(lae_buffer_create(ctx, t->rows_cap * t->m * sizeof(float), &t->y));
@@ -660,7 +664,7 @@ lae_status lae_train(lae_context *ctx, lae_model *model, const float *x_train, s
         if (!isfinite(stats.train_loss)) {
             status = lae_fail(LAE_ERR_NUMERIC,
                               "the training loss became %s at epoch %d; try a smaller --lr "
-                              "(now %g)",
+                              "(now %g), or check the inputs' scale and --weight-decay",
                               isnan(stats.train_loss) ? "NaN" : "infinite", epoch, params->lr);
             goto fail;
         }
