@@ -183,9 +183,10 @@ static void print_padded(FILE *out, const char *s, int width) {
         shown += (*c & 0xC0) != 0x80;
     }
     fputs(s, out);
-    for (; shown < width; shown++) {
+    /* A cell wider than its column still ends with a space before the next one. */
+    do {
         fputc(' ', out);
-    }
+    } while (++shown < width);
 }
 
 /* A time with a unit that keeps three or four significant figures readable. */

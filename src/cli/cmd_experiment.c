@@ -837,9 +837,13 @@ int cmd_experiment(int argc, char **argv) {
     }
     for (size_t i = 0; i < NSPECS; i++) {
         score_against_optimum(&results[i], &gram, o.seed);
+        char excess[32] = "undefined (E* = 0)";
+        if (isfinite(results[i].excess)) {
+            snprintf(excess, sizeof excess, "%.3e", results[i].excess);
+        }
         lae_log_info("experiment", "%-10s exact optimum by %s: (E − E*)/E₀ %.3e, (E − E*)/E* "
-                     "%.3e, ‖B − B*‖/‖B*‖ %.3f (%.1f s)", specs[i].name, results[i].solve_method,
-                     results[i].optimum, results[i].excess, results[i].b_distance,
+                     "%s, ‖B − B*‖/‖B*‖ %.3f (%.1f s)", specs[i].name, results[i].solve_method,
+                     results[i].optimum, excess, results[i].b_distance,
                      results[i].solve_seconds);
     }
     lae_log_info("experiment", "exact solutions took %.1f s", now_seconds() - solve_start);

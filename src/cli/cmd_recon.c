@@ -13,8 +13,8 @@
 #include "lae/log.h"
 #include "lae/report.h"
 
-/* More digits than this make a row wider than is useful to look at. */
-#define RECON_MAX_DIGITS 64
+#define RECON_MAX_DIGITS 64 /* four bands */
+#define RECON_PER_BAND 16   /* digits side by side: wider is too wide to look at */
 
 typedef struct {
     size_t n;
@@ -108,25 +108,40 @@ int cmd_recon(int argc, char **argv) {
         dropout_inputs(test.x, o.n, m, obj->p, seed, dropped);
     }
 
-    int width, height;
-    digit_canvas_size(o.n, model.image_rows, model.image_cols, o.dropped ? 3 : 2, &width,
-                      &height);
-    if (lae_canvas_create(&canvas, width, height) != LAE_OK) {
+    /* Bands of at most RECON_PER_BAND digits, one under the other, so that a long
+     * request wraps instead of making one strip too wide to read. */
+    size_t bands = (o.n + RECON_PER_BAND - 1) / RECON_PER_BAND;
+    size_t per_band = o.n < RECON_PER_BAND ? o.n : RECON_PER_BAND;
+    int width, band_height;
+    digit_canvas_size(per_band, model.image_rows, model.image_cols, o.dropped ? 3 : 2, &width,
+                      &band_height);
+    if (lae_canvas_create(&canvas, width, (int)bands * band_height) != LAE_OK) {
         code = report_error("recon");
         goto done;
     }
     char title[200];
-    snprintf(title, sizeof title, "%s, k %zu, p %g, a %g, b %g (%s, %d epochs, seed %llu)",
-             lae_kind_name(obj->kind), model.k, obj->p, obj->a, obj->b, model.source,
-             model.epochs, (unsigned long long)model.seed);
-    lae_digit_grid grid = {
-        .originals = test.x, .dropped = dropped, .reconstructions = recon, .count = o.n,
-        .rows = model.image_rows, .cols = model.image_cols, .norm = model.norm, .title = title,
-    };
-    if (lae_draw_digit_grid(canvas, (lae_rect){10, 8, width - 20, height - 12}, &grid, NULL) !=
-        LAE_OK) {
-        code = report_error("recon");
-        goto done;
+    if (strcmp(model.source, "trained") == 0) {
+        snprintf(title, sizeof title, "%s, k %zu, p %g, a %g, b %g (trained, %d epochs, seed "
+                 "%llu)", lae_kind_name(obj->kind), model.k, obj->p, obj->a, obj->b,
+                 model.epochs, (unsigned long long)model.seed);
+    } else {
+        snprintf(title, sizeof title, "%s, k %zu, p %g, a %g, b %g (%s)",
+                 lae_kind_name(obj->kind), model.k, obj->p, obj->a, obj->b, model.source);
+    }
+    for (size_t band = 0; band < bands; band++) {
+        size_t first = band * RECON_PER_BAND;
+        size_t here = o.n - first < RECON_PER_BAND ? o.n - first : RECON_PER_BAND;
+        lae_digit_grid grid = {
+            .originals = test.x + first * m,
+            .dropped = dropped != NULL ? dropped + first * m : NULL,
+            .reconstructions = recon + first * m, .count = here, .rows = model.image_rows,
+            .cols = model.image_cols, .norm = model.norm, .title = band == 0 ? title : NULL,
+        };
+        lae_rect rect = {10, 8 + (int)band * band_height, width - 20, band_height - 12};
+        if (lae_draw_digit_grid(canvas, rect, &grid, NULL) != LAE_OK) {
+            code = report_error("recon");
+            goto done;
+        }
     }
 
     char k_text[32], p_text[32], a_text[32], b_text[32], seed_text[32];

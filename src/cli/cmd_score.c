@@ -196,7 +196,11 @@ int cmd_score(int argc, char **argv) {
             code = report_error("score");
             goto done;
         }
-        excess = lae_relative_excess(mine.expected_loss, best.expected_loss);
+        /* A relative excess needs E* > 0; full-rank LAE's optimum, the identity, has E* = 0
+         * up to rounding, and only the absolute excess then means anything. */
+        if (fabs(best.expected_loss) > 1e-9 * fabs(mine.expected_loss)) {
+            excess = lae_relative_excess(mine.expected_loss, best.expected_loss);
+        }
         distance = lae_relative_distance(mine.b, best.b, m);
         angles = malloc((model.k < optimum.k ? model.k : optimum.k) * sizeof *angles);
         if (angles == NULL || lae_principal_angles(mine.u, model.k, best.u, optimum.k, m,
@@ -214,8 +218,13 @@ int cmd_score(int argc, char **argv) {
         if (against_path != NULL) {
             print_score(against_path, &best);
             printf("gap\n");
-            printf("  relative excess objective %.6g  (%.6g per entry above the optimum)\n",
-                   excess, mine.per_entry - best.per_entry);
+            if (isfinite(excess)) {
+                printf("  relative excess objective %.6g  (%.6g per entry above the optimum)\n",
+                       excess, mine.per_entry - best.per_entry);
+            } else {
+                printf("  relative excess objective undefined: the optimum's is 0; %.6g per "
+                       "entry above it\n", mine.per_entry - best.per_entry);
+            }
             printf("  relative ||B - B*||_F     %.6g\n", distance);
             if (angle_count > 0) {
                 printf("  principal angles (deg)    largest %.4g, median %.4g, smallest %.4g "

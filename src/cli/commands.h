@@ -8,6 +8,8 @@ int cmd_solve(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 
 int cmd_recon(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_curves(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 

@@ -22,6 +22,8 @@ static const command commands[] = {
     {"solve", cmd_solve, "the exact optimum, from the Gram matrix and closed forms"},
     {"score", cmd_score, "a model's exact expected objective, errors, and distance to an optimum"},
     {"recon", cmd_recon, "draw test digits and a saved model's reconstructions as a PNG"},
+    {"plot", cmd_plot, "draw a saved model's B as a heat map and diag(B) as an image"},
+    {"curves", cmd_curves, "draw loss curves from the CSV files of lae train --log"},
     {"experiment", cmd_experiment, "train the paper's seven models and write a report folder"},
     {"bench", cmd_bench, "measure GEMMs, kernels and training steps on every device"},
 };
