@@ -81,18 +81,19 @@ static void constant_column_is_exact(void **state) {
 }
 
 /*
- * E[L] of MATH.md against the mean of L over S masks drawn by dropout_gather on the device
- * (through lae_dropout_kept, which the kernel tests prove bit-identical). The standard error
- * is estimated from the samples themselves; the test allows 4 of them.
+ * E[L] of MATH.md (with a bias c when c is not NULL) against the mean of L over S masks drawn
+ * by the device's dropout_gather kernel itself: one launch of S·N rows, row s·N + r being
+ * example r of sample s (through the permutation), whose Z and mask are read back and scored
+ * in double on the host. The standard error is estimated from the samples; the test allows
+ * 4 of them, and requires the error bar to be narrow, so that the check has teeth.
  */
-static void expected_loss_matches_sampled_masks(void **state) {
-    (void)state;
-    enum { N = 20, M = 6, S = 4000 };
-    float x[N * M];
+static void check_sampled_loss(const lae_objective *objective, const double *c) {
+    enum { N = 20, M = 6, S = 4000, ROWS = N * S };
+    static float x[N * M], z[ROWS * M];
+    static unsigned char mask[ROWS * M];
+    static int perm[ROWS];
     double b[M * M], g[M * M], mu[M];
-    const double p = 0.3, q = 1.0 - p;
-    lae_objective objective = lae_objective_make(LAE_KIND_EDLAE, p, 2.5, 0.5);
-    uint32_t threshold = lae_drop_threshold(p);
+    const double q = 1.0 - objective->p;
 
     fill(x, N * M, 2);
     lae_rng rng;
@@ -100,35 +101,80 @@ static void expected_loss_matches_sampled_masks(void **state) {
     for (int i = 0; i < M * M; i++) {
         b[i] = 0.6 * lae_rng_uniform(&rng) - 0.2;
     }
+    for (int i = 0; i < ROWS; i++) {
+        perm[i] = i % N;
+    }
     assert_int_equal(lae_gram_compute(ctx, x, N, M, 0, g, mu), LAE_OK);
-    double exact = lae_expected_loss(g, M, b, &objective);
+    double exact = c != NULL ? lae_expected_loss_bias(g, mu, N, M, b, c, objective)
+                             : lae_expected_loss(g, M, b, objective);
+
+    /* The draw, on the device. */
+    cl_mem dz, dmask, dx, dperm;
+    assert_int_equal(lae_buffer_create(ctx, sizeof z, &dz), LAE_OK);
+    assert_int_equal(lae_buffer_create(ctx, sizeof mask, &dmask), LAE_OK);
+    assert_int_equal(lae_buffer_create(ctx, sizeof x, &dx), LAE_OK);
+    assert_int_equal(lae_buffer_create(ctx, sizeof perm, &dperm), LAE_OK);
+    assert_int_equal(lae_buffer_write(ctx, dx, 0, sizeof x, x), LAE_OK);
+    assert_int_equal(lae_buffer_write(ctx, dperm, 0, sizeof perm, perm), LAE_OK);
+    cl_kernel kernel = lae_context_kernel(ctx, "dropout_gather");
+    assert_non_null(kernel);
+    int row0 = 0, nb = ROWS, m = M;
+    cl_uint seed_lo = 99, seed_hi = 0, step_lo = 5, step_hi = 0;
+    cl_uint threshold = lae_drop_threshold(objective->p);
+    float scale = (float)(1.0 / q);
+    const void *values[] = {&dz, &dmask, &dx, &dperm, &row0, &nb, &m, &seed_lo, &seed_hi,
+                            &step_lo, &step_hi, &threshold, &scale};
+    const size_t sizes[] = {sizeof dz, sizeof dmask, sizeof dx, sizeof dperm, sizeof row0,
+                            sizeof nb, sizeof m, 4, 4, 4, 4, 4, sizeof scale};
+    for (cl_uint a = 0; a < 13; a++) {
+        assert_int_equal(clSetKernelArg(kernel, a, sizes[a], values[a]), CL_SUCCESS);
+    }
+    size_t global[2] = {1, ROWS}; /* ⌈⌈6/4⌉/8⌉ = 1 item covers a row */
+    assert_int_equal(clEnqueueNDRangeKernel(lae_context_queue(ctx), kernel, 2, NULL, global,
+                                            NULL, 0, NULL, NULL),
+                     CL_SUCCESS);
+    assert_int_equal(lae_buffer_read(ctx, dz, 0, sizeof z, z), LAE_OK);
+    assert_int_equal(lae_buffer_read(ctx, dmask, 0, sizeof mask, mask), LAE_OK);
+    clReleaseMemObject(dperm);
+    clReleaseMemObject(dx);
+    clReleaseMemObject(dmask);
+    clReleaseMemObject(dz);
 
     double sum = 0.0, sum_sq = 0.0;
     for (int s = 0; s < S; s++) {
         double loss = 0.0;
         for (int r = 0; r < N; r++) {
-            double z[M];
-            int kept[M];
+            const float *zr = z + (size_t)(s * N + r) * M;
+            const unsigned char *kept = mask + (size_t)(s * N + r) * M;
             for (int j = 0; j < M; j++) {
-                kept[j] = lae_dropout_kept(99, (uint64_t)s, (size_t)r, (size_t)j, M, threshold);
-                z[j] = kept[j] ? x[r * M + j] / q : 0.0;
-            }
-            for (int j = 0; j < M; j++) {
-                double xhat = 0.0;
+                double xhat = c != NULL ? c[j] : 0.0;
                 for (int i = 0; i < M; i++) {
-                    xhat += z[i] * b[i * M + j];
+                    xhat += zr[i] * b[i * M + j];
                 }
                 double residual = x[r * M + j] - xhat;
-                loss += (kept[j] ? objective.b : objective.a) * residual * residual;
+                loss += (kept[j] ? objective->b : objective->a) * residual * residual;
             }
         }
         sum += loss;
         sum_sq += loss * loss;
     }
     double mean = sum / S, se = sqrt((sum_sq / S - mean * mean) / S);
-    print_message("exact %.6f, sampled %.6f ± %.6f\n", exact, mean, se);
+    print_message("p %.2f a %.1f b %.1f bias %s: exact %.6f, sampled %.6f ± %.6f\n",
+                  objective->p, objective->a, objective->b, c != NULL ? "yes" : "no", exact,
+                  mean, se);
     assert_true(fabs(mean - exact) < 4 * se);
-    assert_true(se < 0.02 * exact); /* the check has teeth: the error bar is narrow */
+    assert_true(se < 0.02 * exact);
+}
+
+static void expected_loss_matches_sampled_masks(void **state) {
+    (void)state;
+    const double c[6] = {0.3, -0.2, 0.1, 0.0, 0.5, -0.4};
+    lae_objective emphasis = lae_objective_make(LAE_KIND_EDLAE, 0.3, 2.5, 0.5);
+    lae_objective full_emphasis = lae_objective_make(LAE_KIND_EDLAE, 0.2, 1.0, 0.0);
+    lae_objective dropout = lae_objective_make(LAE_KIND_DLAE, 0.4, 1.0, 1.0);
+    check_sampled_loss(&emphasis, NULL);
+    check_sampled_loss(&full_emphasis, c);
+    check_sampled_loss(&dropout, c);
 }
 
 static void solution_becomes_model_weights(void **state) {

@@ -96,6 +96,7 @@ typedef struct {
     size_t n_constant;    /* features removed as constant, restored as zero rows/columns */
     int iterations;       /* BCD sweeps of the best start; 0 for closed forms */
     int starts;           /* BCD starts run; 0 for closed forms */
+    double worst_undone;  /* largest relative rise of J a BCD step was undone for: rounding */
     double objective;     /* J = E[L]/w + λ‖B‖² at the solution, bias included */
     double expected_loss; /* E[L](B, c) at the solution, the score any model gets */
     double t_factor;      /* seconds in factorisations and eigen-decompositions */

@@ -51,6 +51,7 @@ typedef struct {
     double *tau, *rr;              /* k, k×k */
     double *h;                     /* (mk)² for the dense U-step, or NULL */
     double *obj_work;              /* 2·m·k + 2·k·k */
+    double worst_undone;           /* largest relative rise of J that a step was undone for */
 } workspace;
 
 /* V-step: for every output j, v_j = M_j⁻¹·(t_j − κ·Gc_jj·u_j). */
@@ -429,6 +430,7 @@ static lae_status descend(const lae_quad *qd, size_t k, double *u, double *v, in
         }
         double j_new = lae_quad_objective(qd, u, v, k, ws->obj_work);
         if (j_new > j_old + ROUNDING_SLACK * fabs(j_old)) {
+            ws->worst_undone = fmax(ws->worst_undone, (j_new - j_old) / fabs(j_old));
             memcpy(v, sb->prev_v, mk * sizeof *v);
             j_new = j_old;
         }
@@ -441,6 +443,7 @@ static lae_status descend(const lae_quad *qd, size_t k, double *u, double *v, in
         u_step(qd, k, u, v, ws, used_cg);
         j_new = lae_quad_objective(qd, u, v, k, ws->obj_work);
         if (j_new > j_old + ROUNDING_SLACK * fabs(j_old)) {
+            ws->worst_undone = fmax(ws->worst_undone, (j_new - j_old) / fabs(j_old));
             memcpy(u, sb->save_u, mk * sizeof *u);
             j_new = j_old;
         }
@@ -484,7 +487,7 @@ static lae_status descend(const lae_quad *qd, size_t k, double *u, double *v, in
 
 lae_status lae_bcd_solve(lae_quad *qd, size_t k, double *u, double *v, int has_start,
                          const lae_bcd_options *opt, int *iterations, int *starts_run,
-                         double *objective, int *used_cg) {
+                         double *objective, int *used_cg, double *worst_undone) {
     size_t m = qd->m, mk = m * k;
     uint64_t rng = opt->seed;
     workspace ws;
@@ -542,6 +545,7 @@ lae_status lae_bcd_solve(lae_quad *qd, size_t k, double *u, double *v, int has_s
         }
     }
     *objective = best;
+    *worst_undone = ws.worst_undone;
 
 fail:
     free(bufs);

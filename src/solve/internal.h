@@ -49,9 +49,13 @@ typedef struct {
 /*
  * Block-coordinate descent for rank k < m. On entry u, v (m×k) hold the DLAE start, or
  * has_start is 0 and every start is random. On return they hold the best start's result.
+ * A block step that raises J by more than ROUNDING_SLACK·J is undone; *worst_undone is the
+ * largest such rise relative to J (0 if none). Exact block minimisers only ever show J's own
+ * rounding there, which its cancelling terms put near 1e-10 at convergence; much more means
+ * a wrong step.
  */
 lae_status lae_bcd_solve(lae_quad *qd, size_t k, double *u, double *v, int has_start,
                          const lae_bcd_options *opt, int *iterations, int *starts_run,
-                         double *objective, int *used_cg);
+                         double *objective, int *used_cg, double *worst_undone);
 
 #endif

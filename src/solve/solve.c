@@ -406,7 +406,7 @@ static lae_status low_rank(lae_quad *qd, const lae_objective *obj, const lae_sol
     int used_cg = 0;
     double j_best = 0.0;
     status = lae_bcd_solve(qd, k, u, v, has_start, &bopt, &info->iterations, &info->starts,
-                           &j_best, &used_cg);
+                           &j_best, &used_cg, &info->worst_undone);
     snprintf(method, method_size, "edlae-bcd (%s U-step)", used_cg ? "cg" : "dense");
     return status;
 }
