@@ -77,6 +77,11 @@ double lae_context_build_seconds(const lae_context *ctx);
  */
 lae_status lae_buffer_create(lae_context *ctx, size_t bytes, cl_mem *out);
 
+/* A read-only buffer over bytes of host memory, which the caller keeps alive and unchanged
+ * until the buffer is released: read in place, with no copy, where the device is the host
+ * CPU, and copied once at creation elsewhere. */
+lae_status lae_buffer_wrap(lae_context *ctx, const void *host, size_t bytes, cl_mem *out);
+
 /* Blocking copies between host memory and a buffer, offsets and sizes in bytes. */
 lae_status lae_buffer_write(lae_context *ctx, cl_mem buffer, size_t offset, size_t bytes,
                             const void *src);

@@ -167,6 +167,20 @@ fail:
     return status;
 }
 
+lae_status lae_buffer_wrap(lae_context *ctx, const void *host, size_t bytes, cl_mem *out) {
+    lae_status status = LAE_OK;
+    cl_int err;
+    cl_mem_flags flags = CL_MEM_READ_ONLY;
+
+    flags |= lae_device_is_host_cpu(&ctx->info) ? CL_MEM_USE_HOST_PTR : CL_MEM_COPY_HOST_PTR;
+    /* OpenCL takes a non-const pointer; CL_MEM_READ_ONLY keeps the device from writing. */
+    CL_CHECK_CREATE(*out = clCreateBuffer(ctx->context, flags, bytes, (void *)host, &err), err);
+    return LAE_OK;
+fail:
+    *out = NULL;
+    return status;
+}
+
 lae_status lae_buffer_write(lae_context *ctx, cl_mem buffer, size_t offset, size_t bytes,
                             const void *src) {
     lae_status status = LAE_OK;

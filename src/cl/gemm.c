@@ -349,33 +349,47 @@ typedef struct {
 } host_syrk_args;
 
 /*
- * Two parts of equal work: with h = m/2, part 0 takes the two diagonal blocks (SYRKs of
- * h and m − h columns, h²/2 + (m − h)²/2 products) and part 1 the off-diagonal block (a GEMM
- * of h·(m − h)), the same m²/4 each.
+ * The upper triangle in SYRK_BLOCKS × SYRK_BLOCKS blocks of columns: part p is one block
+ * (bi, bj), bi ≤ bj, in row order of the upper triangle; a diagonal block is a SYRK, the
+ * others GEMMs of twice its work. The threads claim parts as they come free, which evens
+ * out both the mix of sizes and a helper that starts late.
  */
+#define SYRK_BLOCKS 4
+#define SYRK_PARTS (SYRK_BLOCKS * (SYRK_BLOCKS + 1) / 2)
+
 static void syrk_part_job(const void *raw, int part, int parts) {
     const host_syrk_args *s = raw;
     const float *a = (const float *)s->a + s->a_offset;
     float *c = (float *)s->c + s->c_offset;
-    int h = parts > 1 ? s->m / 2 : s->m;
+    int blocks = parts == SYRK_PARTS ? SYRK_BLOCKS : 1;
+    int bi = 0, bj = 0, p = part;
 
-    if (part == 0) {
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, h, s->rows, s->alpha, a, s->lda,
-                    s->beta, c, s->ldc);
-        if (h < s->m) {
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, s->m - h, s->rows, s->alpha,
-                        a + h, s->lda, s->beta, c + (size_t)h * s->ldc + h, s->ldc);
-        }
+    /* Part p → block (bi, bj) of the upper triangle, row by row. */
+    while (p >= blocks - bi) {
+        p -= blocks - bi;
+        bi++;
+    }
+    bj = bi + p;
+    int i0 = s->m * bi / blocks, i1 = s->m * (bi + 1) / blocks;
+    int j0 = s->m * bj / blocks, j1 = s->m * (bj + 1) / blocks;
+    if (i1 <= i0 || j1 <= j0) {
+        return;
+    }
+    if (bi == bj) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, i1 - i0, s->rows, s->alpha, a + i0,
+                    s->lda, s->beta, c + (size_t)i0 * s->ldc + i0, s->ldc);
     } else {
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, s->m - h, s->rows, s->alpha, a,
-                    s->lda, a + h, s->lda, s->beta, c + h, s->ldc);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1 - i0, j1 - j0, s->rows,
+                    s->alpha, a + i0, s->lda, a + j0, s->lda, s->beta,
+                    c + (size_t)i0 * s->ldc + j0, s->ldc);
     }
 }
 
 static void host_syrk_run(void *raw) {
     const host_syrk_args *s = raw;
     double flops = (double)s->m * s->m * s->rows;
-    host_pool_run(syrk_part_job, s, flops < SPLIT_MIN_FLOPS || s->m < 2 ? 1 : 2);
+    int split = flops >= SPLIT_MIN_FLOPS && s->m >= SYRK_BLOCKS;
+    host_pool_run(syrk_part_job, s, split ? SYRK_PARTS : 1);
 }
 
 lae_status lae_syrk_upper(lae_context *ctx, size_t m, size_t rows, float alpha, cl_mem a,

@@ -1,8 +1,9 @@
 /*
- * G = XᵀX on the device, chunk by chunk; see include/lae/gram.h. One chunk buffer is reused:
- * the upload, the product and the read-back of a chunk run in order. Overlapping the upload
- * of one chunk with the product of the last would need two buffers and events; on a CPU
- * device the upload is a memcpy, so it was not worth the complexity yet.
+ * G = XᵀX on the device, chunk by chunk; see include/lae/gram.h. Each chunk is a buffer over
+ * the caller's rows (lae_buffer_wrap): on a CPU device the product reads them in place, with
+ * no copy; elsewhere the driver copies the chunk in as it makes the buffer. The product and
+ * the read-back of a chunk run in order; overlapping one chunk's copy with the last one's
+ * product would need events, and gains nothing on a CPU device.
  */
 #include "lae/gram.h"
 
@@ -42,16 +43,17 @@ lae_status lae_gram_compute(lae_context *ctx, const float *x, size_t n, size_t m
         free(partial);
         return lae_fail(LAE_ERR_NOMEM, "out of memory for a %zu×%zu Gram matrix", m, m);
     }
-    LAE_TRY(lae_buffer_create(ctx, chunk_rows * m * sizeof(float), &chunk));
     LAE_TRY(lae_buffer_create(ctx, m * m * sizeof(float), &product));
 
     for (size_t row0 = 0; row0 < n; row0 += chunk_rows) {
         size_t rows = n - row0 < chunk_rows ? n - row0 : chunk_rows;
 
         /* The upper triangle of X_chunkᵀ·X_chunk: (m×rows)(rows×m), half a GEMM. */
-        LAE_TRY(lae_buffer_write(ctx, chunk, 0, rows * m * sizeof(float), x + row0 * m));
+        LAE_TRY(lae_buffer_wrap(ctx, x + row0 * m, rows * m * sizeof(float), &chunk));
         LAE_TRY(lae_syrk_upper(ctx, m, rows, 1.0f, chunk, 0, m, 0.0f, product, 0, m));
         LAE_TRY(lae_buffer_read(ctx, product, 0, m * m * sizeof(float), partial));
+        clReleaseMemObject(chunk);
+        chunk = NULL;
         for (size_t i = 0; i < m; i++) {
             for (size_t j = i; j < m; j++) {
                 g[i * m + j] += partial[i * m + j];

@@ -31,6 +31,10 @@ typedef struct {
 /* κ of an objective: p(a − b)/w, and 1 when b = 0 (also the p → 0 limit, where w = 0). */
 double lae_emphasis_kappa(const lae_objective *obj);
 
+/* J(B) for a full-rank B (m×m): lae_quad_objective with U = B and V = I, in one symmetric
+ * product instead of four; needs m·m doubles of work. */
+double lae_quad_objective_full(const lae_quad *qd, const double *b, double *work);
+
 /* J(U·Vᵀ) for U, V m×k; needs 2·m·k + 2·k·k doubles of work. */
 double lae_quad_objective(const lae_quad *qd, const double *u, const double *v, size_t k,
                           double *work);

@@ -6,6 +6,31 @@
 
 #include <cblas.h>
 
+double lae_quad_objective_full(const lae_quad *qd, const double *b, double *work) {
+    size_t m = qd->m;
+    int im = (int)m;
+
+    if (m == 0) {
+        return qd->trace;
+    }
+    /* tr(BᵀAB) = Σ_ij B_ij·(A·B)_ij, and (Gc·B)_jj = Σ_i Gc_ji·B_ij needs no product. */
+    cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, im, im, 1.0, qd->a, im, b, im, 0.0, work,
+                im);
+    double quad = 0.0, lin = 0.0, emph = 0.0;
+    for (size_t i = 0; i < m * m; i++) {
+        quad += work[i] * b[i];
+    }
+    for (size_t j = 0; j < m; j++) {
+        double bjj = b[j * m + j], gbjj = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            gbjj += qd->gc[j * m + i] * b[i * m + j];
+        }
+        lin += gbjj;
+        emph += 2.0 * qd->kappa * bjj * (qd->gc[j * m + j] - gbjj) + qd->d[j] * bjj * bjj;
+    }
+    return qd->trace - 2.0 * lin + quad + emph;
+}
+
 double lae_quad_objective(const lae_quad *qd, const double *u, const double *v, size_t k,
                           double *work) {
     size_t m = qd->m;

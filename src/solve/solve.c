@@ -486,7 +486,8 @@ static lae_status solve_on_host(const lae_gram_view *gram, const lae_objective *
         if (status != LAE_OK) {
             goto fail;
         }
-        info->objective = lae_quad_objective(&qd, ur, vr, kr, work);
+        info->objective = full ? lae_quad_objective_full(&qd, ur, work)
+                               : lae_quad_objective(&qd, ur, vr, kr, work);
     } else {
         snprintf(info->method, sizeof info->method, "all-constant");
     }
@@ -512,9 +513,13 @@ static lae_status solve_on_host(const lae_gram_view *gram, const lae_objective *
         }
     }
 
-    /* The bias and the exact expected loss, from the full B. */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)m, (int)k, 1.0, sol->u,
-                (int)k, sol->v, (int)k, 0.0, b, (int)m);
+    /* The bias and the exact expected loss, from the full B (U itself when V = I). */
+    if (full && k == m) {
+        memcpy(b, sol->u, m * m * sizeof *b);
+    } else {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)m, (int)k, 1.0,
+                    sol->u, (int)k, sol->v, (int)k, 0.0, b, (int)m);
+    }
     if (opt->bias) {
         lae_optimal_bias(gram->mu, m, b, obj, sol->c);
         info->expected_loss = lae_expected_loss_bias(gram->g, gram->mu, gram->n, m, b, sol->c,
