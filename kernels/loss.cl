@@ -11,12 +11,11 @@
  * float8 of each operand: explicit vectors that PoCL's CPU device runs as SIMD without
  * needing to vectorise across work-items (which it gives up on here), and that GPUs read as
  * coalesced 32-byte loads; a row's last, shorter span goes entry by entry. Each work-item
- * writes the sum of its span's w·(X̂ − X)² into terms (nb×⌈m/LOSS_SPAN⌉), and row_sums adds
- * each row's span sums, in order, into partials[partial_offset + r]; the host adds the
- * partials in double once per epoch. Summing in a second kernel costs one launch but no
- * barriers, which a CPU device pays for dearly. The mask is the one dropout_gather wrote
- * (use_mask = 0 weighs every entry wb, as evaluation does with wa = wb = 1). X rows come from
- * x[perm[row0 + r]] when use_perm, else x[row0 + r].
+ * writes the sum of its span's w·(X̂ − X)² to partials[partial_offset + r·⌈m/LOSS_SPAN⌉ +
+ * span], and the host adds a step's partials in double once per epoch: no reduction on the
+ * device, whose barriers a CPU device pays for dearly, and no second kernel. The mask is the
+ * one dropout_gather wrote (use_mask = 0 weighs every entry wb, as evaluation does with
+ * wa = wb = 1). X rows come from x[perm[row0 + r]] when use_perm, else x[row0 + r].
  */
 
 #define LOSS_SPAN 8 /* entries per work-item of loss_grad: the lanes of one float8 */
@@ -25,7 +24,7 @@ __kernel void loss_grad(__global float *y, __global const float *params, int b_d
                         int has_bias, __global const float *x, __global const int *perm,
                         int row0, int use_perm, int nb, int m, __global const uchar *mask,
                         int use_mask, float wa, float wb, float grad_scale, int write_grad,
-                        __global float *terms) {
+                        __global float *partials, int partial_offset) {
     int span = get_global_id(0);
     int r = get_global_id(1);
     int spans = (m + LOSS_SPAN - 1) / LOSS_SPAN;
@@ -69,23 +68,5 @@ __kernel void loss_grad(__global float *y, __global const float *params, int b_d
             }
         }
     }
-    terms[r * spans + span] = sum;
-}
-
-/* partials[partial_offset + r] = Σ of row r's ⌈m/LOSS_SPAN⌉ span sums for r < nb, and 0 for
- * nb ≤ r < rows; global size ≥ rows, any local size. */
-__kernel void row_sums(__global const float *terms, int nb, int m, int rows,
-                       __global float *partials, int partial_offset) {
-    int r = get_global_id(0);
-    if (r >= rows) {
-        return;
-    }
-    int spans = (m + LOSS_SPAN - 1) / LOSS_SPAN;
-    float sum = 0.0f;
-    if (r < nb) {
-        for (int span = 0; span < spans; span++) {
-            sum += terms[r * spans + span];
-        }
-    }
-    partials[partial_offset + r] = sum;
+    partials[partial_offset + r * spans + span] = sum;
 }

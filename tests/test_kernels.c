@@ -180,15 +180,19 @@ static void dropout_statistics(void **state) {
     }
 }
 
-/* The loss kernels against a double loop, with bias, permutation and mask. */
+/*
+ * The loss kernel against a double loop, with bias, permutation and mask: every gradient
+ * entry, and the partial sums of each row's spans of 8 entries (23 = 8 + 8 + 7, the last span
+ * short), written after an offset with nothing outside touched.
+ */
 static void loss_matches_reference(void **state) {
     (void)state;
-    enum { N = 6, NB = 5, M = 23, P = 40, ROWS = 7 };
-    float x[N * M], y[NB * M], params[P], grad[NB * M], terms[NB * M], partials[3 + ROWS];
+    enum { N = 6, NB = 5, M = 23, P = 40, SPANS = 3, EXTRA = 4 };
+    float x[N * M], y[NB * M], params[P], grad[NB * M], partials[3 + NB * SPANS + EXTRA];
     unsigned char mask[NB * M];
     int perm[N] = {5, 2, 0, 4, 1, 3};
     int row0 = 1, nb = NB, m = M, b_dec_offset = 7, has_bias = 1, use_perm = 1, use_mask = 1;
-    int write_grad = 1, partial_offset = 3, rows = ROWS;
+    int write_grad = 1, partial_offset = 3;
     float wa = 2.0f, wb = 0.5f, grad_scale = 2.0f / (NB * M);
 
     fill(x, N * M, 4);
@@ -197,43 +201,44 @@ static void loss_matches_reference(void **state) {
     for (int i = 0; i < NB * M; i++) {
         mask[i] = (unsigned char)((i * 7) % 3 != 0);
     }
-    for (int i = 0; i < 3 + ROWS; i++) {
-        partials[i] = -1.0f; /* rows nb..ROWS−1 must be overwritten with zeros */
+    for (size_t i = 0; i < sizeof partials / sizeof partials[0]; i++) {
+        partials[i] = -1.0f; /* entries outside the nb·SPANS partials must keep this */
     }
 
     cl_mem dy = upload(y, sizeof y), dparams = upload(params, sizeof params);
     cl_mem dx = upload(x, sizeof x), dperm = upload(perm, sizeof perm);
-    cl_mem dmask = upload(mask, sizeof mask), dterms = upload(NULL, sizeof terms);
+    cl_mem dmask = upload(mask, sizeof mask);
     cl_mem dpartials = upload(partials, sizeof partials);
     arg args[] = {A(dy), A(dparams), A(b_dec_offset), A(has_bias), A(dx), A(dperm), A(row0),
                   A(use_perm), A(nb), A(m), A(dmask), A(use_mask), A(wa), A(wb),
-                  A(grad_scale), A(write_grad), A(dterms)};
-    const size_t local[2] = {8, 2}, global[2] = {24, 6};
-    run("loss_grad", args, 17, 2, global, local);
-    arg sum_args[] = {A(dterms), A(nb), A(m), A(rows), A(dpartials), A(partial_offset)};
-    const size_t sum_global = 8, sum_local = 4;
-    run("row_sums", sum_args, 6, 1, &sum_global, &sum_local);
+                  A(grad_scale), A(write_grad), A(dpartials), A(partial_offset)};
+    const size_t local[2] = {2, 2}, global[2] = {4, 6}; /* covers SPANS × NB = 3 × 5 */
+    run("loss_grad", args, 18, 2, global, local);
     assert_int_equal(lae_buffer_read(ctx, dy, 0, sizeof grad, grad), LAE_OK);
     assert_int_equal(lae_buffer_read(ctx, dpartials, 0, sizeof partials, partials), LAE_OK);
 
     for (int r = 0; r < NB; r++) {
-        double row_sum = 0.0;
+        double span_sums[SPANS] = {0.0, 0.0, 0.0};
         for (int j = 0; j < M; j++) {
             int e = r * M + j;
             double residual = (double)y[e] + params[b_dec_offset + j] - x[perm[row0 + r] * M + j];
             double weight = mask[e] ? wb : wa;
-            row_sum += weight * residual * residual;
+            span_sums[j / 8] += weight * residual * residual;
             assert_close(grad[e], grad_scale * weight * residual, 1e-7, 1e-5, "gradient entry");
         }
-        assert_close(partials[partial_offset + r], row_sum, 1e-6, 1e-5, "row's loss partial");
+        for (int span = 0; span < SPANS; span++) {
+            assert_close(partials[partial_offset + r * SPANS + span], span_sums[span], 1e-6,
+                         1e-5, "span's loss partial");
+        }
     }
-    for (int r = NB; r < ROWS; r++) {
-        assert_float_equal(partials[partial_offset + r], 0.0f, 0.0f);
+    for (int i = 0; i < partial_offset; i++) {
+        assert_float_equal(partials[i], -1.0f, 0.0f);
     }
-    assert_float_equal(partials[0], -1.0f, 0.0f);
+    for (int i = partial_offset + NB * SPANS; i < partial_offset + NB * SPANS + EXTRA; i++) {
+        assert_float_equal(partials[i], -1.0f, 0.0f);
+    }
 
     clReleaseMemObject(dpartials);
-    clReleaseMemObject(dterms);
     clReleaseMemObject(dmask);
     clReleaseMemObject(dperm);
     clReleaseMemObject(dx);

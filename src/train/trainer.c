@@ -49,9 +49,9 @@ struct lae_trainer {
     cl_mem theta, grad, adam_m, adam_v;
     cl_mem partials;        /* (steps_per_epoch + 1)·slot: the last slot is evaluation's */
 
-    cl_kernel k_dropout, k_loss, k_row_sums, k_adam;
-    cl_mem terms;           /* rows_cap×⌈m/LOSS_SPAN⌉: weighted squared errors by span */
-    size_t slot;            /* loss partials per step, one per row: rows_cap */
+    cl_kernel k_dropout, k_loss, k_adam;
+    size_t spans;           /* loss partials per row: ⌈m/LOSS_SPAN⌉ */
+    size_t slot;            /* loss partials per step: rows_cap·spans */
 
     int *order;          /* host copy of the epoch's permutation */
     float *partials_host;
@@ -173,7 +173,6 @@ void lae_trainer_free(lae_trainer *t) {
     release(&t->adam_m);
     release(&t->grad);
     release(&t->theta);
-    release(&t->terms);
     release(&t->dh);
     release(&t->y);
     release(&t->h);
@@ -192,9 +191,8 @@ void lae_trainer_free(lae_trainer *t) {
 static lae_status find_kernels(lae_trainer *t) {
     t->k_dropout = lae_context_kernel(t->ctx, "dropout_gather");
     t->k_loss = lae_context_kernel(t->ctx, "loss_grad");
-    t->k_row_sums = lae_context_kernel(t->ctx, "row_sums");
     t->k_adam = lae_context_kernel(t->ctx, "adam");
-    if (!t->k_dropout || !t->k_loss || !t->k_row_sums || !t->k_adam) {
+    if (!t->k_dropout || !t->k_loss || !t->k_adam) {
         return LAE_ERR_OPENCL;
     }
     return LAE_OK;
@@ -268,7 +266,8 @@ lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const fl
 
     t->order = malloc(n_train * sizeof *t->order);
     LAE_TRY(find_kernels(t));
-    t->slot = t->rows_cap;
+    t->spans = (t->m + LOSS_SPAN - 1) / LOSS_SPAN;
+    t->slot = t->rows_cap * t->spans;
     t->partials_host = malloc((t->steps_per_epoch + 1) * t->slot * sizeof(float));
     if (t->order == NULL || t->partials_host == NULL) {
         status = lae_fail(LAE_ERR_NOMEM, "out of memory for %zu training examples", n_train);
@@ -295,9 +294,6 @@ lae_status lae_trainer_create(lae_context *ctx, const lae_model *model, const fl
     CL_CHECK_CREATE(t->side = clCreateCommandQueue(lae_context_cl(ctx),
                                                    lae_context_device(ctx)->device_id, 0, &err),
                     err);
-    LAE_TRY(lae_buffer_create(ctx, t->rows_cap * ((t->m + LOSS_SPAN - 1) / LOSS_SPAN) *
-                                       sizeof(float),
-                              &t->terms));
 
     size_t param_bytes = t->param_count * sizeof(float);
     LAE_TRY(lae_buffer_create(ctx, param_bytes, &t->theta));
@@ -360,7 +356,7 @@ typedef struct {
     int partial_offset;
 } loss_call;
 
-static lae_status loss(lae_trainer *t, const loss_call *c, size_t nb, size_t rows_planned) {
+static lae_status loss(lae_trainer *t, const loss_call *c, size_t nb) {
     int nb_i = (int)nb, m_i = (int)t->m, has_bias = t->has_bias;
     int off_b_dec = (int)t->off_b_dec;
     float grad_scale = 2.0f / (float)((double)nb * (double)t->m);
@@ -370,20 +366,20 @@ static lae_status loss(lae_trainer *t, const loss_call *c, size_t nb, size_t row
     kernel_arg args[] = {
         ARG(t->y), ARG(t->theta), ARG(off_b_dec), ARG(has_bias), ARG(c->x), ARG(perm),
         ARG(c->row0), ARG(c->use_perm), ARG(nb_i), ARG(m_i), ARG(mask), ARG(c->use_mask),
-        ARG(c->wa), ARG(c->wb), ARG(grad_scale), ARG(c->write_grad), ARG(t->terms),
+        ARG(c->wa), ARG(c->wb), ARG(grad_scale), ARG(c->write_grad), ARG(t->partials),
+        ARG(c->partial_offset),
     };
-    lae_status status = LAE_OK;
-    int rows = (int)rows_planned;
+    return launch_rows(t, t->k_loss, args, (int)(sizeof args / sizeof args[0]), t->spans, nb);
+}
 
-    LAE_TRY(launch_rows(t, t->k_loss, args, (int)(sizeof args / sizeof args[0]),
-                        (t->m + LOSS_SPAN - 1) / LOSS_SPAN, nb));
-
-    /* Every partial of the slot is written (rows past nb as zero), so none is stale. */
-    kernel_arg sum_args[] = {ARG(t->terms), ARG(nb_i), ARG(m_i), ARG(rows), ARG(t->partials),
-                             ARG(c->partial_offset)};
-    LAE_TRY(launch(t, t->k_row_sums, sum_args, 6, rows_planned, 0));
-fail:
-    return status;
+/* The sum of the loss partials of nb rows in slot `slot` of the host copy. */
+static double slot_sum(const lae_trainer *t, size_t slot, size_t nb) {
+    const float *partials = t->partials_host + slot * t->slot;
+    double sum = 0.0;
+    for (size_t i = 0; i < nb * t->spans; i++) {
+        sum += partials[i];
+    }
+    return sum;
 }
 
 /*
@@ -432,7 +428,7 @@ static lae_status passes(lae_trainer *t, size_t row0, size_t nb, int pair, size_
         .write_grad = 1, .wa = (float)t->objective.a,
         .wb = (float)t->objective.b, .partial_offset = (int)(partial_row * t->slot),
     };
-    LAE_TRY(loss(t, &call, nb, t->params.batch));
+    LAE_TRY(loss(t, &call, nb));
 
     /* The backward pass, one BLAS sequence: ∂W_dec = Rᵀ·H (m×nb by nb×k), dH = R·W_dec
      * (nb×m by m×k), ∂W_enc = dHᵀ·Z (k×nb by nb×m), and the biases' column sums. */
@@ -512,12 +508,11 @@ lae_status lae_trainer_evaluate(lae_trainer *t, double *test_mse) {
             .write_grad = 0, .wa = 1.0f, .wb = 1.0f,
             .partial_offset = (int)(eval_row * t->slot),
         };
-        LAE_TRY(loss(t, &call, nb, t->rows_cap));
+        LAE_TRY(loss(t, &call, nb));
         LAE_TRY(lae_buffer_read(t->ctx, t->partials, eval_row * t->slot * sizeof(float),
-                                nb * sizeof(float), t->partials_host));
-        for (size_t g = 0; g < nb; g++) {
-            sum += t->partials_host[g];
-        }
+                                nb * t->spans * sizeof(float),
+                                t->partials_host + eval_row * t->slot));
+        sum += slot_sum(t, eval_row, nb);
     }
     *test_mse = sum / ((double)t->n_test * (double)t->m);
 fail:
@@ -596,10 +591,9 @@ lae_status lae_trainer_epoch(lae_trainer *t, lae_epoch_stats *stats) {
                             t->steps_per_epoch * t->slot * sizeof(float),
                             t->partials_host));
     double trained = lae_seconds();
+    /* Only the rows each step had: the short last batch leaves the rest of its slot unset. */
     for (size_t step = 0; step < t->steps_per_epoch; step++) {
-        for (size_t row = 0; row < t->params.batch; row++) {
-            sum += t->partials_host[step * t->slot + row];
-        }
+        sum += slot_sum(t, step, step_rows(t, step));
     }
     t->epoch++;
     stats->epoch = t->epoch;
@@ -626,10 +620,9 @@ lae_status lae_trainer_gradient(lae_trainer *t, size_t nb, uint64_t step, float 
     LAE_TRY(lae_buffer_write(t->ctx, t->perm, 0, t->n_train * sizeof(int), t->order));
     LAE_TRY(gradients(t, 0, nb, step, 0));
     LAE_TRY(lae_buffer_read(t->ctx, t->grad, 0, t->param_count * sizeof(float), grads));
-    LAE_TRY(lae_buffer_read(t->ctx, t->partials, 0, nb * sizeof(float), t->partials_host));
-    for (size_t g = 0; g < nb; g++) {
-        sum += t->partials_host[g];
-    }
+    LAE_TRY(lae_buffer_read(t->ctx, t->partials, 0, nb * t->spans * sizeof(float),
+                            t->partials_host));
+    sum = slot_sum(t, 0, nb);
     *loss_out = sum / ((double)nb * (double)t->m);
 fail:
     return status;
