@@ -24,8 +24,9 @@
 
 #define MM_THREADS 16 /* must match kernels/matmul.cl */
 #define MM_TILE 64
-#define SPLIT_MIN_FLOPS 1e7 /* below this a split costs more than it saves (measured: the
-                              * 6.4 MFLOP GEMMs of a k = 64 step ran 10 % faster whole) */
+#define SPLIT_MIN_FLOPS 2e6 /* below this a split costs more than it saves; the 6.4 MFLOP
+                             * GEMMs of a k = 64 step ran an epoch about 10 % faster split,
+                             * once late helpers could no longer hold the caller up */
 #define PARTS_PER_THREAD 4 /* parts of a split GEMM per thread (see cl/host_pool.c) */
 #define PART_ALIGN 16      /* rows or columns of a part: a multiple of the sgemm tiles */
 
