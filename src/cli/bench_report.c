@@ -350,8 +350,8 @@ lae_status bench_write_png(const char *path, const bench_run *run) {
 
     lae_bar_chart chart = {
         .categories = categories, .ncategories = ncat, .series = series, .nseries = nser,
-        .values = values, .log_x = 1, .title = "lae bench: median GFLOP/s, best for the peak (log scale)",
-        .xlabel = "GFLOP/s",
+        .values = values, .log_x = 1,
+        .title = "lae bench: median GFLOP/s, best for the peak (log scale)", .xlabel = "GFLOP/s",
     };
     int height = lae_bar_chart_height(&chart) + 16;
     status = lae_canvas_create(&canvas, 1100, height);
