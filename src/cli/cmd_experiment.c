@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cblas.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "lae/atomic_file.h"
+#include "lae/gram.h"
 #include "lae/log.h"
 #include "lae/solve.h"
 #include "lae/study.h"
@@ -151,34 +151,22 @@ static void gram_free(gram_data *gram) {
     memset(gram, 0, sizeof *gram);
 }
 
-/* G and μ of n×m float rows: one dsyrk on a double copy, then the lower triangle mirrored. */
-static lae_status gram_of(const lae_dataset *train, gram_data *gram) {
+/* G = XᵀX and the column means of the training set, on the device as `lae solve` does. */
+static lae_status gram_of(lae_context *ctx, const lae_dataset *train, gram_data *gram) {
     size_t n = train->n, m = train->m;
-    double *xd = malloc(n * m * sizeof *xd);
 
     memset(gram, 0, sizeof *gram);
     gram->g = malloc(m * m * sizeof *gram->g);
-    gram->mu = calloc(m, sizeof *gram->mu);
-    if (xd == NULL || gram->g == NULL || gram->mu == NULL) {
-        free(xd);
+    gram->mu = malloc(m * sizeof *gram->mu);
+    if (gram->g == NULL || gram->mu == NULL) {
         gram_free(gram);
         return lae_fail(LAE_ERR_NOMEM, "out of memory for the Gram matrix of %zu×%zu", n, m);
     }
-    for (size_t i = 0; i < n * m; i++) {
-        xd[i] = train->x[i];
-        gram->mu[i % m] += xd[i];
+    lae_status status = lae_gram_compute(ctx, train->x, n, m, 0, gram->g, gram->mu);
+    if (status != LAE_OK) {
+        gram_free(gram);
+        return status;
     }
-    for (size_t j = 0; j < m; j++) {
-        gram->mu[j] /= (double)n;
-    }
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)m, (int)n, 1.0, xd, (int)m, 0.0,
-                gram->g, (int)m);
-    for (size_t i = 0; i < m; i++) {
-        for (size_t j = 0; j < i; j++) {
-            gram->g[i * m + j] = gram->g[j * m + i];
-        }
-    }
-    free(xd);
     gram->n = n;
     gram->m = m;
     return LAE_OK;
@@ -831,7 +819,7 @@ int cmd_experiment(int argc, char **argv) {
 
     /* The exact optima, from the Gram matrix of the same training set. */
     double solve_start = now_seconds();
-    if (gram_of(&data.train, &gram) != LAE_OK) {
+    if (gram_of(ctx, &data.train, &gram) != LAE_OK) {
         code = report_error("experiment");
         goto done;
     }
