@@ -299,6 +299,8 @@ static void bench_png_decodes(void **state) {
     assert_int_equal(im.width, 1100);
     assert_true(im.height > 100);
     assert_non_null(lae_png_image_text(&im, "Software"));
+    /* The chart names the devices it compares. */
+    assert_string_equal(lae_png_image_text(&im, "device"), "0: device \"0\"; 1: device \"1\"");
     lae_png_image_free(&im);
     bench_run_free(&run);
 }

@@ -101,6 +101,9 @@ static void curves_from_logs_and_refusals(void **state) {
     assert_int_equal(lae_png_read(png, &img), LAE_OK);
     assert_int_equal(img.width, 1400);
     assert_int_equal(img.height, 480);
+    char both[1100];
+    snprintf(both, sizeof both, "%s; %s", a, b);
+    assert_string_equal(lae_png_image_text(&img, "logs"), both);
     lae_png_image_free(&img);
 
     snprintf(bad, sizeof bad, "%s/bad.csv", f->dir);

@@ -360,8 +360,20 @@ lae_status bench_write_png(const char *path, const bench_run *run) {
                                     NULL);
     }
     if (status == LAE_OK) {
-        lae_png_text texts[] = {{"Software", "lae " LAE_VERSION_STRING " bench"}};
-        status = lae_canvas_save_png(canvas, path, texts, 1);
+        /* What was measured, where: every device's name, and the settings of the run. */
+        char devices[1024] = "", settings[160];
+        for (size_t i = 0; i < run->count; i++) {
+            size_t used = strlen(devices);
+            snprintf(devices + used, sizeof devices - used, "%s%d: %s", i > 0 ? "; " : "",
+                     run->devices[i].info.index, run->devices[i].info.name);
+        }
+        snprintf(settings, sizeof settings, "%zu repetitions, batch %zu, %zu training examples, "
+                 "Gram of %zu rows%s", run->reps, run->batch, run->train_examples,
+                 run->gram_rows, run->quick ? ", quick" : "");
+        lae_png_text texts[] = {{"Software", "lae " LAE_VERSION_STRING " bench"},
+                                {"device", devices}, {"settings", settings},
+                                {"lae version", LAE_VERSION_STRING}};
+        status = lae_canvas_save_png(canvas, path, texts, 4);
     }
 done:
     lae_canvas_free(canvas);

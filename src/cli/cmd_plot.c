@@ -252,11 +252,17 @@ int cmd_curves(int argc, char **argv) {
         const loss_log *l = &logs[loaded];
         curves[loaded] = (lae_curve){l->name, l->epoch, l->train_loss, l->test_mse, l->count};
     }
+    /* The logs say nothing of the models; the chunks name the files drawn. */
+    char files[2048] = "";
+    for (size_t i = 0; i < nlogs; i++) {
+        size_t used = strlen(files);
+        snprintf(files + used, sizeof files - used, "%s%s", i > 0 ? "; " : "", paths[i]);
+    }
     lae_png_text texts[] = {{"Software", "lae " LAE_VERSION_STRING " curves"},
-                            {"lae version", LAE_VERSION_STRING}};
+                            {"logs", files}, {"lae version", LAE_VERSION_STRING}};
     if (lae_canvas_create(&canvas, 1400, 480) != LAE_OK ||
         lae_draw_loss_curves(canvas, (lae_rect){10, 10, 1380, 460}, curves, nlogs) != LAE_OK ||
-        lae_canvas_save_png(canvas, out, texts, 2) != LAE_OK) {
+        lae_canvas_save_png(canvas, out, texts, 3) != LAE_OK) {
         code = report_error("curves");
         goto done;
     }
