@@ -129,6 +129,11 @@ ln -s real.lae "$work/link.lae"
 check "save through a link keeps the link" test -L "$work/link.lae"
 check "save through a link writes its file" grep -aq "^lae-model 1" "$work/real.lae"
 
+# Drawing dropout on a second queue changes nothing but the speed.
+"$lae" -q train $small --epochs 2 --rank 8 --save "$work/overlap.lae" >/dev/null 2>&1
+"$lae" -q train $small --epochs 2 --rank 8 --no-overlap --save "$work/serial.lae" >/dev/null 2>&1
+check "--no-overlap trains the same bits" cmp -s "$work/overlap.lae" "$work/serial.lae"
+
 # --export-npy makes its folder.
 "$lae" -q train $small --epochs 1 --rank 4 --export-npy "$work/npy-new" >/dev/null 2>&1
 check "export into a new folder" test -s "$work/npy-new/B.npy" -a -s "$work/npy-new/b_enc.npy"

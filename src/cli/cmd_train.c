@@ -27,6 +27,7 @@ typedef struct {
     const char *log_path;
     const char *save_path;
     const char *npy_dir;
+    int overlap;
     int json;
 } train_options;
 
@@ -121,7 +122,8 @@ static void print_results(const train_options *o, const lae_context *ctx, const 
 }
 
 int cmd_train(int argc, char **argv) {
-    train_options o = {.epochs = 100, .batch = 64, .lr = 1e-3, .weight_decay = 0.0, .seed = 1};
+    train_options o = {.epochs = 100, .batch = 64, .lr = 1e-3, .weight_decay = 0.0, .seed = 1,
+                       .overlap = 1};
     flag_spec flags[32];
     size_t count = 0;
     lae_context *ctx = NULL;
@@ -150,6 +152,9 @@ int cmd_train(int argc, char **argv) {
                                  "write the trained model (docs/model-format.md)", 0};
     flags[count++] = (flag_spec){"export-npy", FLAG_STRING, &o.npy_dir, "DIR",
                                  "write W_enc, b_enc, W_dec, b_dec and B as .npy files", 0};
+    flags[count++] = (flag_spec){"overlap", FLAG_BOOL, &o.overlap, "",
+                                 "draw the next step's dropout on a second queue (default; "
+                                 "--no-overlap: one queue, the same result)", 0};
     flags[count++] = (flag_spec){"json", FLAG_BOOL, &o.json, "",
                                  "print one JSON object with everything on stdout", 0};
 
@@ -165,6 +170,7 @@ int cmd_train(int argc, char **argv) {
     params.lr = o.lr;
     params.weight_decay = o.weight_decay;
     params.seed = o.seed;
+    params.overlap_draws = o.overlap;
     size_t k = 0;
     if ((code = model_options_check("train", &o.model)) != 0) {
         return code;
