@@ -129,6 +129,22 @@ ln -s real.lae "$work/link.lae"
 check "save through a link keeps the link" test -L "$work/link.lae"
 check "save through a link writes its file" grep -aq "^lae-model 1" "$work/real.lae"
 
+# Outputs that would overwrite each other, or an input, are refused; so is a loop of links.
+expect_failure "--save and --log naming one file" 2 "--log and --save both name the file" \
+    train $small --epochs 1 --save "$work/twice" --log "$work/./twice"
+check "nothing written for the clash" test ! -e "$work/twice"
+expect_failure "recon over its own model" 2 "would replace the model it draws" \
+    recon "$work/m.lae" --out "$work/m.lae"
+check "the model survives" grep -aq "^lae-model 1" "$work/m.lae"
+ln -s loop-b "$work/loop-a"
+ln -s loop-a "$work/loop-b"
+expect_failure "a loop of links" 2 "cannot follow the link" \
+    train $small --epochs 1 --save "$work/loop-a"
+printf 'private' >"$work/private.lae"
+chmod 600 "$work/private.lae"
+"$lae" -q train $small --epochs 1 --rank 4 --save "$work/private.lae" >/dev/null 2>&1
+check "a replaced file keeps its mode" test "$(stat -c %a "$work/private.lae")" = 600
+
 # Drawing dropout on a second queue changes nothing but the speed.
 "$lae" -q train $small --epochs 2 --rank 8 --save "$work/overlap.lae" >/dev/null 2>&1
 "$lae" -q train $small --epochs 2 --rank 8 --no-overlap --save "$work/serial.lae" >/dev/null 2>&1

@@ -31,6 +31,18 @@ typedef struct {
  */
 lae_status lae_output_check(const char *path, char *target, size_t target_size);
 
+/*
+ * The file that writing path would replace, as an absolute name whose folder has no links
+ * left in it (the file itself need not exist yet), so that two names can be compared: two
+ * outputs of one command, or an output and an input (pass an existing input to realpath and
+ * compare). Fails as lae_output_check does.
+ */
+lae_status lae_output_identity(const char *path, char *identity, size_t size);
+
+/* Whether writing `output` would replace the existing file `input` (0 when either cannot be
+ * resolved: the write then fails on its own). */
+int lae_output_is_input(const char *output, const char *input);
+
 /* Checks path as lae_output_check and creates the temporary file. */
 lae_status lae_atomic_open(lae_atomic_file *out, const char *path);
 

@@ -24,6 +24,7 @@
 #include "cli/bench_report.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "lae/atomic_file.h"
 #include "lae/bench.h"
 #include "lae/gemm.h"
 #include "lae/log.h"
@@ -679,6 +680,10 @@ static int parse_options(int argc, char **argv, bench_options *o) {
     }
     if (!flags_seen(flags, count, "train")) {
         o->train = o->quick ? 1000 : 5000;
+    }
+    if (o->png != NULL && lae_output_check(o->png, NULL, 0) != LAE_OK) {
+        fprintf(stderr, "lae bench: error: --png: %s\n", lae_error_message());
+        return 2;
     }
     if (o->reps < 1 || o->reps > 1000) {
         fprintf(stderr, "lae bench: error: --reps must be between 1 and 1000, got %zu\n",

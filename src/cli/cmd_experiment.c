@@ -101,6 +101,31 @@ static void result_free(model_result *r) {
  * --out must be a folder or a name whose parent folder exists and is writable; checked before
  * any data is loaded or any device opened, so that a typo costs nothing.
  */
+/* Whether each file the report writes can be written in an existing folder dir. */
+static int check_out_files(const char *dir) {
+    static const char *const fixed[] = {"report.png", "curves.png", "results.csv",
+                                        "results.json", "README.md"};
+    char path[4400];
+
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] + 3 * NSPECS; i++) {
+        if (i < sizeof fixed / sizeof fixed[0]) {
+            snprintf(path, sizeof path, "%s/%s", dir, fixed[i]);
+        } else {
+            size_t j = i - sizeof fixed / sizeof fixed[0];
+            static const char *const kinds[] = {"recon", "diag", "B"};
+            if (j % 3 == 2 && !specs[j / 3].draw_b) {
+                continue;
+            }
+            snprintf(path, sizeof path, "%s/%s-%s.png", dir, kinds[j % 3], specs[j / 3].name);
+        }
+        if (lae_output_check(path, NULL, 0) != LAE_OK) {
+            fprintf(stderr, "lae experiment: error: --out: %s\n", lae_error_message());
+            return 2;
+        }
+    }
+    return 0;
+}
+
 static int check_out_dir(const char *dir) {
     struct stat info;
     if (stat(dir, &info) == 0) {
@@ -108,7 +133,7 @@ static int check_out_dir(const char *dir) {
             fprintf(stderr, "lae experiment: error: --out %s exists and is not a folder\n", dir);
             return 2;
         }
-        return 0;
+        return check_out_files(dir);
     }
 
     char parent[4096];

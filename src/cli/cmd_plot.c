@@ -16,10 +16,11 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "lae/atomic_file.h"
 #include "lae/log.h"
 #include "lae/study.h"
 
-#define CURVES_MAX_LOGS 16
+#define CURVES_MAX_LOGS 10 /* one colour each (src/report/charts.c) */
 #define CURVES_MAX_EPOCHS 100000
 
 /* The PNG text chunks of a picture of one model. */
@@ -60,7 +61,7 @@ int cmd_plot(int argc, char **argv) {
 
     flags[count++] = (flag_spec){"out", FLAG_STRING, &prefix_flag, "PREFIX",
                                  "write PREFIX-b.png and PREFIX-diag.png (default: MODEL "
-                                 "without .lae)", 0};
+                                 "without .lae; a PREFIX ending in / is a folder)", 0};
     int parsed = flags_parse("plot", "MODEL [OPTIONS]", flags, count, argc, argv, 2, positional,
                              1, &npositional);
     if (parsed != 0) {
@@ -71,7 +72,13 @@ int cmd_plot(int argc, char **argv) {
         return 2;
     }
     char prefix[4000], b_path[4096], diag_path[4096];
-    if (prefix_flag != NULL) {
+    if (prefix_flag != NULL && prefix_flag[strlen(prefix_flag) - 1] == '/') {
+        /* A folder: the pictures go in it, named after the model. */
+        const char *name = strrchr(positional[0], '/');
+        char stem[1024];
+        default_prefix(name != NULL ? name + 1 : positional[0], stem, sizeof stem);
+        snprintf(prefix, sizeof prefix, "%s%s", prefix_flag, stem);
+    } else if (prefix_flag != NULL) {
         snprintf(prefix, sizeof prefix, "%s", prefix_flag);
     } else {
         default_prefix(positional[0], prefix, sizeof prefix);
@@ -81,6 +88,11 @@ int cmd_plot(int argc, char **argv) {
     if (lae_output_check(b_path, NULL, 0) != LAE_OK ||
         lae_output_check(diag_path, NULL, 0) != LAE_OK) {
         fprintf(stderr, "lae plot: error: --out: %s\n", lae_error_message());
+        return 2;
+    }
+    if (lae_output_is_input(b_path, positional[0]) ||
+        lae_output_is_input(diag_path, positional[0])) {
+        fprintf(stderr, "lae plot: error: --out %s would replace the model it draws\n", prefix);
         return 2;
     }
 
@@ -95,10 +107,13 @@ int cmd_plot(int argc, char **argv) {
     lae_png_text texts[8];
     model_texts(&model, positional[0], values, texts);
 
+    const char *base = strrchr(positional[0], '/'); /* the name without its folder */
+    base = base != NULL ? base + 1 : positional[0];
+
     /* As `lae experiment` draws it: one pixel an entry, so that nothing is averaged away
      * (a larger m is averaged in blocks to stay on a screen). */
-    int side = (int)(m < 1600 ? m : 1600) + 120;
-    snprintf(title, sizeof title, "B of %s (%s, k %zu, p %g, a %g, b %g)", positional[0],
+    int side = (int)(m < 320 ? 320 : m < 1600 ? m : 1600) + 120;
+    snprintf(title, sizeof title, "B of %s (%s, k %zu, p %g, a %g, b %g)", base,
              lae_kind_name(model.objective.kind), model.k, model.objective.p,
              model.objective.a, model.objective.b);
     if (lae_canvas_create(&canvas, side + 40, side) != LAE_OK ||
@@ -111,8 +126,8 @@ int cmd_plot(int argc, char **argv) {
     lae_canvas_free(canvas);
     canvas = NULL;
 
-    snprintf(title, sizeof title, "diag(B) of %s (mean %.4f, RMS of diag − 1 %.4f)",
-             positional[0], metrics.diag_mean, metrics.diag_rms_error);
+    /* The image half is narrow: the file's name without its folder, and one statistic. */
+    snprintf(title, sizeof title, "diag(B) of %.40s (mean %.4f)", base, metrics.diag_mean);
     if (lae_canvas_create(&canvas, 1000, 440) != LAE_OK ||
         lae_draw_diag_panel(canvas, (lae_rect){10, 8, 980, 424}, product, model.image_rows,
                             model.image_cols, title) != LAE_OK ||
@@ -171,6 +186,7 @@ static lae_status read_loss_log(const char *path, loss_log *log) {
     while (fgets(line, sizeof line, f) != NULL) {
         double epoch, train, test;
         number++;
+        line[strcspn(line, "\r\n")] = '\0';
         if (sscanf(line, "%lf,%lf,%lf,", &epoch, &train, &test) != 3 || !(epoch >= 1)) {
             status = lae_fail(LAE_ERR_FORMAT, "%s: line %zu: expected epoch,train_loss,"
                               "test_mse,..., got '%.60s'", path, number, line);
@@ -243,6 +259,13 @@ int cmd_curves(int argc, char **argv) {
         fprintf(stderr, "lae curves: error: --out: %s\n", lae_error_message());
         return 2;
     }
+    for (size_t i = 0; i < nlogs; i++) {
+        if (lae_output_is_input(out, paths[i])) {
+            fprintf(stderr, "lae curves: error: --out %s would replace the log %s\n", out,
+                    paths[i]);
+            return 2;
+        }
+    }
 
     for (; loaded < nlogs; loaded++) {
         if (read_loss_log(paths[loaded], &logs[loaded]) != LAE_OK) {
@@ -257,6 +280,15 @@ int cmd_curves(int argc, char **argv) {
     for (size_t i = 0; i < nlogs; i++) {
         size_t used = strlen(files);
         snprintf(files + used, sizeof files - used, "%s%s", i > 0 ? "; " : "", paths[i]);
+    }
+    /* Logs of one name from different folders are told apart by their paths. */
+    for (size_t i = 0; i < nlogs; i++) {
+        for (size_t j = i + 1; j < nlogs; j++) {
+            if (strcmp(logs[i].name, logs[j].name) == 0) {
+                snprintf(logs[i].name, sizeof logs[i].name, "%s", paths[i]);
+                snprintf(logs[j].name, sizeof logs[j].name, "%s", paths[j]);
+            }
+        }
     }
     lae_png_text texts[] = {{"Software", "lae " LAE_VERSION_STRING " curves"},
                             {"logs", files}, {"lae version", LAE_VERSION_STRING}};

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "lae/atomic_file.h"
 #include "lae/log.h"
 #include "lae/report.h"
 
@@ -60,6 +61,15 @@ int cmd_recon(int argc, char **argv) {
     if (o.n < 1 || o.n > RECON_MAX_DIGITS) {
         fprintf(stderr, "lae recon: error: --n must be 1 to %d, got %zu\n", RECON_MAX_DIGITS,
                 o.n);
+        return 2;
+    }
+
+    if (lae_output_check(o.out, NULL, 0) != LAE_OK) {
+        fprintf(stderr, "lae recon: error: --out: %s\n", lae_error_message());
+        return 2;
+    }
+    if (lae_output_is_input(o.out, positional[0])) {
+        fprintf(stderr, "lae recon: error: --out %s would replace the model it draws\n", o.out);
         return 2;
     }
 

@@ -61,6 +61,9 @@ static lae_status score_model(const lae_model *model, const lae_objective *objec
         out->expected_loss = lae_expected_loss(g, m, out->b, objective);
     }
     free(c);
+    if (out->expected_loss < 0.0) {
+        out->expected_loss = 0.0; /* an expectation of squares: below 0 only by rounding */
+    }
     out->per_entry = out->expected_loss / ((double)n * (double)m);
     out->train_mse = gram_reconstruction_error(model, out->b, g, mu, n);
     out->test_mse = mean_reconstruction_error(model, data->test.x, data->test.n);
@@ -160,6 +163,10 @@ int cmd_score(int argc, char **argv) {
         goto done;
     }
 
+    if ((code = device_options_check("score", &device)) != 0) {
+        goto done;
+    }
+
     /* The data, scaled as the model was trained. */
     data_opts.normalize = model.norm.enabled;
     data_opts.mean = model.norm.mean;
@@ -192,6 +199,19 @@ int cmd_score(int argc, char **argv) {
     double excess = NAN, distance = NAN;
     size_t angle_count = 0;
     if (against_path != NULL) {
+        /* A gap means something only to an optimum of the objective scored, at a rank no
+         * lower than the model's. */
+        const lae_objective *solved = &optimum.objective;
+        if (strcmp(optimum.source, "solved") != 0 || solved->kind != objective.kind ||
+            solved->p != objective.p || solved->a != objective.a || solved->b != objective.b ||
+            optimum.k < model.k) {
+            lae_log_warn("score", "%s (%s %s, k %zu, p %g, a %g, b %g) is not a solved optimum of "
+                         "the objective scored (%s, k %zu, p %g, a %g, b %g): the gap can be "
+                         "negative", against_path, optimum.source,
+                         lae_kind_name(solved->kind), optimum.k, solved->p, solved->a,
+                         solved->b, lae_kind_name(objective.kind), model.k, objective.p,
+                         objective.a, objective.b);
+        }
         if (score_model(&optimum, &objective, g, mu, &data, &best) != LAE_OK) {
             code = report_error("score");
             goto done;

@@ -61,16 +61,21 @@ int cmd_solve(int argc, char **argv) {
     if ((code = model_options_check("solve", &model_opts)) != 0) {
         return code;
     }
+    if ((code = device_options_check("solve", &device)) != 0) {
+        return code;
+    }
     model_options_warn_unused("solve", &model_opts, flags, count);
     /* 0 stands for "the default" in lae_solve_options; a user gives a real count. */
     if (!(lambda >= 0.0)) {
         fprintf(stderr, "lae solve: error: --lambda must be 0 or more, got %g\n", lambda);
         return 2;
     }
-    if ((flags_seen(flags, count, "starts") && starts < 1) ||
-        (flags_seen(flags, count, "max-iter") && max_iter < 1)) {
-        fprintf(stderr, "lae solve: error: --starts and --max-iter must be at least 1, got %d "
-                "and %d\n", starts, max_iter);
+    if (flags_seen(flags, count, "starts") && starts < 1) {
+        fprintf(stderr, "lae solve: error: --starts must be at least 1, got %d\n", starts);
+        return 2;
+    }
+    if (flags_seen(flags, count, "max-iter") && max_iter < 1) {
+        fprintf(stderr, "lae solve: error: --max-iter must be at least 1, got %d\n", max_iter);
         return 2;
     }
     if (flags_seen(flags, count, "tol") && !(tol > 0.0)) {

@@ -175,6 +175,9 @@ int cmd_train(int argc, char **argv) {
     if ((code = model_options_check("train", &o.model)) != 0) {
         return code;
     }
+    if ((code = device_options_check("train", &o.device)) != 0) {
+        return code;
+    }
     model_options_warn_unused("train", &o.model, flags, count);
     lae_objective objective = o.model.objective;
     lae_kind kind = objective.kind;

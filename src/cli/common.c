@@ -176,6 +176,15 @@ int report_error(const char *command) {
     return 1;
 }
 
+int device_options_check(const char *command, const device_options *options) {
+    lae_gemm_backend backend;
+    if (lae_gemm_backend_parse(options->gemm, &backend) != LAE_OK) {
+        report_error(command);
+        return 2;
+    }
+    return 0;
+}
+
 int open_device(const char *command, const device_options *options, lae_context **ctx) {
     lae_device_info info;
     lae_gemm_backend backend;
@@ -310,7 +319,8 @@ double gram_reconstruction_error(const lae_model *model, const double *b, const 
     }
     double total = lae_expected_loss_bias(g, mu, n, m, b, c, &plain);
     free(c);
-    return total / ((double)n * (double)m);
+    /* A sum of squares: below 0 only by the rounding of its cancelling terms (the identity). */
+    return (total < 0.0 ? 0.0 : total) / ((double)n * (double)m);
 }
 
 void dropout_inputs(const float *x, size_t n, size_t m, double p, uint64_t seed, float *z) {

@@ -64,6 +64,9 @@ int model_options_check(const char *command, model_options *options);
 void model_options_warn_unused(const char *command, const model_options *options,
                                const flag_spec *flags, size_t count);
 
+/* Checks the device flags that need no device (--gemm). Returns 0, or prints why and 2. */
+int device_options_check(const char *command, const device_options *options);
+
 /* The rank for m features (full: m). Returns 0, or prints why and returns 2 when k > m. */
 int model_options_rank(const char *command, const model_options *options, size_t m,
                        size_t *k);

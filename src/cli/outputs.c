@@ -43,6 +43,44 @@ static int check_npy_dir(const char *command, const char *dir) {
     return 0;
 }
 
+/* Two outputs that name one file would leave only the one written last: refuse them. */
+static int check_distinct(const char *command, const model_outputs *outputs) {
+    static const char *const names[LAE_NPY_FILES] = {"W_enc.npy", "b_enc.npy", "W_dec.npy",
+                                                     "b_dec.npy", "B.npy"};
+    char ids[2 + LAE_NPY_FILES][4200];
+    const char *flags[2 + LAE_NPY_FILES];
+    size_t count = 0;
+    struct stat st;
+
+    if (outputs->log_path != NULL &&
+        lae_output_identity(outputs->log_path, ids[count], sizeof ids[0]) == LAE_OK) {
+        flags[count++] = "--log";
+    }
+    if (outputs->save_path != NULL &&
+        lae_output_identity(outputs->save_path, ids[count], sizeof ids[0]) == LAE_OK) {
+        flags[count++] = "--save";
+    }
+    if (outputs->npy_dir != NULL && stat(outputs->npy_dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        for (int i = 0; i < LAE_NPY_FILES; i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", outputs->npy_dir, names[i]);
+            if (lae_output_identity(path, ids[count], sizeof ids[0]) == LAE_OK) {
+                flags[count++] = "--export-npy";
+            }
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
+        for (size_t j = i + 1; j < count; j++) {
+            if (strcmp(ids[i], ids[j]) == 0) {
+                fprintf(stderr, "lae %s: error: %s and %s both name the file '%s'\n", command,
+                        flags[i], flags[j], ids[i]);
+                return 2;
+            }
+        }
+    }
+    return 0;
+}
+
 int model_outputs_check(const char *command, const model_outputs *outputs) {
     if (outputs->log_path != NULL && lae_output_check(outputs->log_path, NULL, 0) != LAE_OK) {
         return refuse(command, "--log");
@@ -51,9 +89,12 @@ int model_outputs_check(const char *command, const model_outputs *outputs) {
         return refuse(command, "--save");
     }
     if (outputs->npy_dir != NULL) {
-        return check_npy_dir(command, outputs->npy_dir);
+        int code = check_npy_dir(command, outputs->npy_dir);
+        if (code != 0) {
+            return code;
+        }
     }
-    return 0;
+    return check_distinct(command, outputs);
 }
 
 int model_outputs_commit(const char *command, const model_outputs *outputs,

@@ -41,6 +41,11 @@ lae_status lae_output_check(const char *path, char *target, size_t target_size) 
     /* A link is written through: the file it names is what gets replaced, or made when it
      * does not exist yet (read from the link itself, relative to the link's folder). */
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, resolved) == NULL) {
+        if (errno != ENOENT) {
+            /* A loop of links, say: nothing to write through to. */
+            return lae_fail(LAE_ERR_IO, "%s: cannot follow the link: %s", path,
+                            strerror(errno));
+        }
         char named[PATH_MAX];
         ssize_t length = readlink(path, named, sizeof named - 1);
         if (length < 0) {
@@ -79,6 +84,32 @@ lae_status lae_output_check(const char *path, char *target, size_t target_size) 
     return LAE_OK;
 }
 
+lae_status lae_output_identity(const char *path, char *identity, size_t size) {
+    char target[PATH_MAX], folder[PATH_MAX], real_folder[PATH_MAX];
+    lae_status status = lae_output_check(path, target, sizeof target);
+    if (status != LAE_OK) {
+        return status;
+    }
+    folder_of(target, folder, sizeof folder);
+    if (realpath(folder, real_folder) == NULL) {
+        return lae_fail(LAE_ERR_IO, "%s: cannot resolve the folder '%s': %s", path, folder,
+                        strerror(errno));
+    }
+    const char *slash = strrchr(target, '/');
+    snprintf(identity, size, "%s/%s", strcmp(real_folder, "/") == 0 ? "" : real_folder,
+             slash != NULL ? slash + 1 : target);
+    return LAE_OK;
+}
+
+int lae_output_is_input(const char *output, const char *input) {
+    char out_id[PATH_MAX + 8], in_real[PATH_MAX];
+    if (lae_output_identity(output, out_id, sizeof out_id) != LAE_OK ||
+        realpath(input, in_real) == NULL) {
+        return 0;
+    }
+    return strcmp(out_id, in_real) == 0;
+}
+
 lae_status lae_atomic_open(lae_atomic_file *out, const char *path) {
     memset(out, 0, sizeof *out);
     lae_status status = lae_output_check(path, out->target, sizeof out->target);
@@ -94,10 +125,16 @@ lae_status lae_atomic_open(lae_atomic_file *out, const char *path) {
         out->tmp_path[0] = '\0';
         return lae_fail(LAE_ERR_IO, "%s: cannot create a file there: %s", path, strerror(saved));
     }
-    /* mkstemp makes the file private; give it the mode a plain fopen would have. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
+    /* mkstemp makes the file private; give it the mode of the file it replaces, or else the
+     * one a plain fopen would have. */
+    struct stat existing;
+    if (stat(out->target, &existing) == 0) {
+        fchmod(fd, existing.st_mode & 07777);
+    } else {
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+    }
 
     out->file = fdopen(fd, "wb");
     if (out->file == NULL) {

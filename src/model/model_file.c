@@ -103,7 +103,11 @@ static int read_header_line(FILE *file, char *key, size_t key_size, char *value,
     if (length == 0 || line[length - 1] != '\n') {
         return 0;
     }
-    line[length - 1] = '\0';
+    /* Trailing blanks and a CR (a file edited on Windows) are not part of the value. */
+    while (length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r' ||
+                          line[length - 1] == ' ')) {
+        line[--length] = '\0';
+    }
     char *space = strchr(line, ' ');
     if (space != NULL) {
         *space = '\0';
@@ -123,6 +127,28 @@ static int parse_size(const char *text, size_t *out) {
         return 0;
     }
     *out = (size_t)value;
+    return 1;
+}
+
+/* "rows cols": two non-negative integers and nothing else. */
+static int parse_size_pair(const char *text, size_t *first, size_t *second) {
+    char copy[448];
+    snprintf(copy, sizeof copy, "%s", text);
+    char *space = strchr(copy, ' ');
+    if (space == NULL) {
+        return 0;
+    }
+    *space = '\0';
+    return parse_size(copy, first) && parse_size(space + 1, second);
+}
+
+/* A non-negative int. */
+static int parse_count(const char *text, int *out) {
+    size_t value;
+    if (!parse_size(text, &value) || value > 2147483647u) {
+        return 0;
+    }
+    *out = (int)value;
     return 1;
 }
 
@@ -204,18 +230,20 @@ lae_status lae_model_load(const char *path, lae_model *model) {
                         &header.norm.std) == 3 &&
                  (norm_enabled == 0 || norm_enabled == 1);
         } else if (strcmp(key, "image") == 0) {
-            ok = sscanf(value, "%zu %zu", &rows, &cols) == 2;
+            ok = parse_size_pair(value, &rows, &cols);
             have_image = ok;
         } else if (strcmp(key, "source") == 0) {
             size_t length = strnlen(value, sizeof header.source - 1);
             memcpy(header.source, value, length);
             header.source[length] = '\0';
         } else if (strcmp(key, "seed") == 0) {
-            ok = sscanf(value, "%llu", &seed) == 1;
+            size_t parsed = 0;
+            ok = parse_size(value, &parsed);
+            seed = parsed;
         } else if (strcmp(key, "epochs") == 0) {
-            ok = sscanf(value, "%d", &header.epochs) == 1;
+            ok = parse_count(value, &header.epochs);
         } else if (strcmp(key, "batch") == 0) {
-            ok = sscanf(value, "%d", &header.batch) == 1;
+            ok = parse_count(value, &header.batch);
         } else if (strcmp(key, "lr") == 0) {
             ok = parse_double(value, &header.lr);
         } else if (strcmp(key, "lambda") == 0) {
@@ -249,7 +277,7 @@ lae_status lae_model_load(const char *path, lae_model *model) {
                           path, p, a, b);
         goto fail;
     }
-    if (have_image && rows * cols != m) {
+    if (have_image && (rows > m || cols > m || rows * cols != m)) {
         status = lae_fail(LAE_ERR_FORMAT, "%s: image %zu×%zu does not hold the m = %zu features",
                           path, rows, cols, m);
         goto fail;

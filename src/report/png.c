@@ -272,6 +272,10 @@ lae_status lae_png_write(const char *path, size_t width, size_t height, const ui
         goto fail;
     }
     created = 1;
+    struct stat existing;
+    if (stat(target, &existing) == 0) {
+        fchmod(fd, existing.st_mode & 07777); /* a replaced picture keeps its mode */
+    }
     stream = fdopen(fd, "wb");
     if (stream == NULL) {
         status = lae_fail(LAE_ERR_IO, "cannot write PNG '%s': %s", path, strerror(errno));

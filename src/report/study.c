@@ -112,8 +112,17 @@ lae_status lae_draw_loss_curves(lae_canvas *canvas, lae_rect rect, const lae_cur
         goto fail;
     }
 
+    /* Runs without a test set have no test MSE (NaN); with none at all, the training loss
+     * takes the whole width. */
+    int any_test = 0;
+    for (size_t i = 0; i < used; i++) {
+        for (size_t e = 0; e < test[i].count; e++) {
+            any_test |= isfinite(test[i].y[e]) && test[i].y[e] > 0;
+        }
+    }
+
     /* Two charts with the same series in the same order, hence the same colours. */
-    int half = rect.w / 2;
+    int half = any_test ? rect.w / 2 : rect.w + 10;
     lae_rect left = {rect.x, rect.y, half - 10, rect.h};
     lae_rect right = {rect.x + half + 10, rect.y, rect.w - half - 10, rect.h};
     lae_line_chart chart = {
@@ -122,7 +131,7 @@ lae_status lae_draw_loss_curves(lae_canvas *canvas, lae_rect rect, const lae_cur
         .ylabel = "loss per entry",
     };
     status = lae_draw_line_chart(canvas, left, &chart);
-    if (status != LAE_OK) {
+    if (status != LAE_OK || !any_test) {
         goto fail;
     }
     chart.series = test;

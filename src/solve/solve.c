@@ -527,6 +527,14 @@ static lae_status solve_on_host(const lae_gram_view *gram, const lae_objective *
     } else {
         info->expected_loss = lae_expected_loss(gram->g, m, b, obj);
     }
+    /* Both are expectations of squares (and a ridge): a value below 0 is the rounding of
+     * terms that cancel, as at the identity, whose loss is 0. */
+    if (info->expected_loss < 0.0) {
+        info->expected_loss = 0.0;
+    }
+    if (info->objective < 0.0) {
+        info->objective = 0.0;
+    }
     if (!isfinite(info->expected_loss) || !isfinite(info->objective)) {
         status = lae_fail(LAE_ERR_NUMERIC, "solve: %s gave a non-finite loss (%g, J = %g)",
                           info->method, info->expected_loss, info->objective);
