@@ -118,6 +118,10 @@ lae_status lae_model_load(const char *path, lae_model *model);
 
 #define LAE_NPY_FILES 5 /* files of an export */
 
+/* Their names, in the order they are written: W_enc.npy, b_enc.npy, W_dec.npy, b_dec.npy,
+ * B.npy. */
+extern const char *const lae_npy_names[LAE_NPY_FILES];
+
 /*
  * Writes W_enc.npy, b_enc.npy, W_dec.npy, b_dec.npy and B.npy (float32, C order, shapes as
  * above; B m×m) into dir, which must exist. The five appear together or not at all.

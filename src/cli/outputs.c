@@ -15,8 +15,6 @@ static int refuse(const char *command, const char *flag) {
 }
 
 static int check_npy_dir(const char *command, const char *dir) {
-    static const char *const names[LAE_NPY_FILES] = {"W_enc.npy", "b_enc.npy", "W_dec.npy",
-                                                     "b_dec.npy", "B.npy"};
     struct stat st;
 
     if (dir[0] == '\0') {
@@ -35,7 +33,7 @@ static int check_npy_dir(const char *command, const char *dir) {
     }
     for (int i = 0; i < LAE_NPY_FILES; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, lae_npy_names[i]);
         if (lae_output_check(path, NULL, 0) != LAE_OK) {
             return refuse(command, "--export-npy");
         }
@@ -45,8 +43,6 @@ static int check_npy_dir(const char *command, const char *dir) {
 
 /* Two outputs that name one file would leave only the one written last: refuse them. */
 static int check_distinct(const char *command, const model_outputs *outputs) {
-    static const char *const names[LAE_NPY_FILES] = {"W_enc.npy", "b_enc.npy", "W_dec.npy",
-                                                     "b_dec.npy", "B.npy"};
     char ids[2 + LAE_NPY_FILES][4200];
     const char *flags[2 + LAE_NPY_FILES];
     size_t count = 0;
@@ -63,7 +59,7 @@ static int check_distinct(const char *command, const model_outputs *outputs) {
     if (outputs->npy_dir != NULL && stat(outputs->npy_dir, &st) == 0 && S_ISDIR(st.st_mode)) {
         for (int i = 0; i < LAE_NPY_FILES; i++) {
             char path[4096];
-            snprintf(path, sizeof path, "%s/%s", outputs->npy_dir, names[i]);
+            snprintf(path, sizeof path, "%s/%s", outputs->npy_dir, lae_npy_names[i]);
             if (lae_output_identity(path, ids[count], sizeof ids[0]) == LAE_OK) {
                 flags[count++] = "--export-npy";
             }

@@ -379,6 +379,9 @@ lae_status lae_npy_write_f32(const char *path, const float *data, size_t ndim,
     return status == LAE_OK ? lae_atomic_commit_all(&out, 1) : status;
 }
 
+const char *const lae_npy_names[LAE_NPY_FILES] = {"W_enc.npy", "b_enc.npy", "W_dec.npy",
+                                                  "b_dec.npy", "B.npy"};
+
 lae_status lae_model_export_npy(const lae_model *model, const char *dir) {
     lae_atomic_file out[LAE_NPY_FILES];
     lae_status status = lae_model_write_npy(model, dir, out);
@@ -409,17 +412,15 @@ lae_status lae_model_write_npy(const lae_model *model, const char *dir,
     }
 
     const struct {
-        const char *name;
         const float *data;
         size_t ndim;
         const size_t *shape;
     } arrays[LAE_NPY_FILES] = {
-        {"W_enc.npy", model->w_enc, 2, enc_shape}, {"b_enc.npy", model->b_enc, 1, &k},
-        {"W_dec.npy", model->w_dec, 2, dec_shape}, {"b_dec.npy", model->b_dec, 1, &m},
-        {"B.npy", product_f, 2, b_shape},
+        {model->w_enc, 2, enc_shape}, {model->b_enc, 1, &k}, {model->w_dec, 2, dec_shape},
+        {model->b_dec, 1, &m}, {product_f, 2, b_shape},
     };
     for (; written < LAE_NPY_FILES; written++) {
-        snprintf(path, sizeof path, "%s/%s", dir, arrays[written].name);
+        snprintf(path, sizeof path, "%s/%s", dir, lae_npy_names[written]);
         status = npy_write(path, arrays[written].data, arrays[written].ndim,
                            arrays[written].shape, &out[written]);
         if (status != LAE_OK) {
