@@ -145,6 +145,21 @@ chmod 600 "$work/private.lae"
 "$lae" -q train $small --epochs 1 --rank 4 --save "$work/private.lae" >/dev/null 2>&1
 check "a replaced file keeps its mode" test "$(stat -c %a "$work/private.lae")" = 600
 
+mkdir -p "$work/data"
+cp "$data"/*.gz "$work/data/"
+expect_failure "an output over a data file" 2 "would replace the data file" \
+    train --data "$work/data" --train 200 --test 50 --epochs 1 \
+    --save "$work/data/train-images-idx3-ubyte.gz"
+check "the data file survives" cmp -s "$data/train-images-idx3-ubyte.gz" \
+    "$work/data/train-images-idx3-ubyte.gz"
+expect_failure "a file and the export folder of one name" 2 "both name the file" \
+    train $small --epochs 1 --save "$work/samename" --export-npy "$work/samename"
+
+# An interrupted run leaves nothing, not even a temporary file.
+timeout -s INT 2 "$lae" -q train $small --epochs 100000 --log "$work/stopped.csv" \
+    --save "$work/stopped.lae" >/dev/null 2>&1
+check "nothing left by an interrupted run" bash -c "! ls '$work' | grep -q stopped"
+
 # Drawing dropout on a second queue changes nothing but the speed.
 "$lae" -q train $small --epochs 2 --rank 8 --save "$work/overlap.lae" >/dev/null 2>&1
 "$lae" -q train $small --epochs 2 --rank 8 --no-overlap --save "$work/serial.lae" >/dev/null 2>&1

@@ -214,7 +214,7 @@ static void print_result(FILE *out, const bench_device *d, const bench_result *r
     snprintf(what, sizeof what, "%s %s%s%s", r->section, r->name, r->label[0] ? "  " : "",
              r->label);
     fputs("  ", out);
-    print_padded(out, what, 44);
+    print_padded(out, what, 54);
     print_padded(out, r->backend, 9);
     if (r->state != BENCH_OK) {
         fprintf(out, "%s: %s\n", bench_state_name(r->state), r->reason);
@@ -259,7 +259,7 @@ void bench_print_table(FILE *out, const bench_run *run) {
             continue;
         }
         fputs("  ", out);
-        print_padded(out, "measurement", 44);
+        print_padded(out, "measurement", 54);
         print_padded(out, "backend", 9);
         print_padded(out, "median", 11);
         print_padded(out, "spread (min – max)", 26);

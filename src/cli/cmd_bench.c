@@ -24,6 +24,7 @@
 #include "cli/bench_report.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/outputs.h"
 #include "lae/atomic_file.h"
 #include "lae/bench.h"
 #include "lae/gemm.h"
@@ -685,6 +686,10 @@ static int parse_options(int argc, char **argv, bench_options *o) {
         fprintf(stderr, "lae bench: error: --png: %s\n", lae_error_message());
         return 2;
     }
+    if (o->png != NULL && output_spares_data("bench", "--png", o->png,
+                                             o->data != NULL ? o->data : default_data_dir())) {
+        return 2;
+    }
     if (o->reps < 1 || o->reps > 1000) {
         fprintf(stderr, "lae bench: error: --reps must be between 1 and 1000, got %zu\n",
                 o->reps);
@@ -812,6 +817,8 @@ int cmd_bench(int argc, char **argv) {
     if (o.png != NULL) {
         if (bench_write_png(o.png, &run) != LAE_OK) {
             code = report_error("bench");
+        } else {
+            lae_log_info("bench", "wrote %s", o.png); /* stdout may be the --json object */
         }
         lae_report_release_caches();
     }

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/outputs.h"
 #include "lae/atomic_file.h"
 #include "lae/log.h"
 #include "lae/report.h"
@@ -70,6 +71,10 @@ int cmd_recon(int argc, char **argv) {
     }
     if (lae_output_is_input(o.out, positional[0])) {
         fprintf(stderr, "lae recon: error: --out %s would replace the model it draws\n", o.out);
+        return 2;
+    }
+    if (output_spares_data("recon", "--out", o.out,
+                           o.data_dir != NULL ? o.data_dir : default_data_dir()) != 0) {
         return 2;
     }
 

@@ -246,7 +246,10 @@ int cmd_score(int argc, char **argv) {
                        "entry above it\n", mine.per_entry - best.per_entry);
             }
             printf("  relative ||B - B*||_F     %.6g\n", distance);
-            if (angle_count > 0) {
+            if (angle_count > 0 && model.k == m && optimum.k == m) {
+                /* Both encoders span every direction: the angles are 0 and say nothing. */
+                printf("  principal angles          none to compare at full rank\n");
+            } else if (angle_count > 0) {
                 printf("  principal angles (deg)    largest %.4g, median %.4g, smallest %.4g "
                        "(%zu)\n", angles[angle_count - 1], angles[angle_count / 2], angles[0],
                        angle_count);

@@ -18,7 +18,8 @@
 static void report_progress(void *user, int start, int step, double objective) {
     (void)user;
     if (step % 50 == 0) {
-        lae_log_info("solve", "start %d, step %d: objective %.10g", start + 1, step, objective);
+        lae_log_info("solve", "start %d, block step %d (a sweep is about three): objective %.10g",
+                     start + 1, step, objective);
     }
 }
 
@@ -82,7 +83,8 @@ int cmd_solve(int argc, char **argv) {
         fprintf(stderr, "lae solve: error: --tol must be positive, got %g\n", tol);
         return 2;
     }
-    model_outputs outputs = {NULL, save_path, npy_dir};
+    model_outputs outputs = {NULL, save_path, npy_dir,
+                             data_opts.dir != NULL ? data_opts.dir : default_data_dir()};
     if ((code = model_outputs_check("solve", &outputs)) != 0) {
         return code;
     }

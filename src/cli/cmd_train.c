@@ -33,7 +33,7 @@ typedef struct {
 
 typedef struct {
     FILE *lines;           /* where epoch lines go */
-    lae_atomic_file *csv;  /* --log, or NULL */
+    FILE *csv;             /* --log's rows, kept in memory until the end; or NULL */
     int epochs;
     int progress;          /* draw a bar on stderr */
 } epoch_printer;
@@ -49,7 +49,7 @@ static int print_epoch(const lae_epoch_stats *s, void *user) {
             s->examples_per_second);
     fflush(p->lines);
     if (p->csv != NULL) {
-        fprintf(p->csv->file, "%d,%.9g,%.9g,%.6f,%.1f\n", s->epoch, s->train_loss, s->test_mse,
+        fprintf(p->csv, "%d,%.9g,%.9g,%.6f,%.1f\n", s->epoch, s->train_loss, s->test_mse,
                 s->seconds, s->examples_per_second);
     }
     if (p->progress) {
@@ -70,7 +70,11 @@ static void print_results(const train_options *o, const lae_context *ctx, const 
         printf("\nmodel %s  k %zu  p %g  a %g  b %g  bias %s\n", lae_kind_name(obj->kind),
                model->k, obj->p, obj->a, obj->b, model->has_bias ? "yes" : "no");
         printf("final train loss   %.6f\n", last->train_loss);
-        printf("final test mse     %.6f\n", last->test_mse);
+        if (isnan(last->test_mse)) {
+            printf("final test mse     none (--test 0)\n");
+        } else {
+            printf("final test mse     %.6f\n", last->test_mse);
+        }
         printf("mean diag(B)       %.6f\n", metrics->diag_mean);
         printf("rms(diag(B) - 1)   %.6f\n", metrics->diag_rms_error);
         printf("off-diagonal share %.6f   (||B - diag(B)||_F / ||B||_F)\n",
@@ -130,7 +134,10 @@ int cmd_train(int argc, char **argv) {
     loaded_data data;
     lae_model model;
     lae_atomic_file csv;
-    int csv_open = 0, code = 0;
+    FILE *csv_rows = NULL;
+    char *csv_text = NULL;
+    size_t csv_size = 0;
+    int code = 0;
     double *product = NULL;
 
     device_options_defaults(&o.device);
@@ -189,7 +196,8 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "lae train: error: --norm-std must be positive, got %g\n", o.data.std);
         return 2;
     }
-    model_outputs outputs = {o.log_path, o.save_path, o.npy_dir};
+    model_outputs outputs = {o.log_path, o.save_path, o.npy_dir,
+                             o.data.dir != NULL ? o.data.dir : default_data_dir()};
     if ((code = model_outputs_check("train", &outputs)) != 0) {
         return code;
     }
@@ -224,16 +232,19 @@ int cmd_train(int argc, char **argv) {
                  o.model.bias ? "yes" : "no", o.epochs, o.batch, o.lr, o.weight_decay,
                  (unsigned long long)o.seed);
 
+    /* The log is kept in memory and written with the other outputs at the end, so that an
+     * interrupted run leaves no file, not even a temporary one. */
     if (o.log_path != NULL) {
-        if (lae_atomic_open(&csv, o.log_path) != LAE_OK) {
-            code = report_error("train");
+        csv_rows = open_memstream(&csv_text, &csv_size);
+        if (csv_rows == NULL) {
+            fprintf(stderr, "lae train: error: out of memory for the --log rows\n");
+            code = 1;
             goto done;
         }
-        csv_open = 1;
-        fprintf(csv.file, "epoch,train_loss,test_mse,seconds,examples_per_second\n");
+        fprintf(csv_rows, "epoch,train_loss,test_mse,seconds,examples_per_second\n");
     }
     epoch_printer printer = {
-        .lines = o.json ? stderr : stdout, .csv = csv_open ? &csv : NULL, .epochs = o.epochs,
+        .lines = o.json ? stderr : stdout, .csv = csv_rows, .epochs = o.epochs,
         .progress = isatty(STDERR_FILENO) && lae_log_get_level() >= LAE_LOG_INFO,
     };
     params.on_epoch = print_epoch;
@@ -260,7 +271,16 @@ int cmd_train(int argc, char **argv) {
     lae_identity_metrics metrics = lae_identity_metrics_of(product, m);
 
     /* Outputs: all of them or none. */
-    csv_open = 0;
+    if (csv_rows != NULL) {
+        int failed = fclose(csv_rows) != 0;
+        csv_rows = NULL;
+        if (failed || lae_atomic_open(&csv, o.log_path) != LAE_OK) {
+            code = failed ? (fprintf(stderr, "lae train: error: --log: out of memory\n"), 1)
+                          : report_error("train");
+            goto done;
+        }
+        fwrite(csv_text, 1, csv_size, csv.file);
+    }
     if ((code = model_outputs_commit("train", &outputs, &model, o.log_path ? &csv : NULL)) !=
         0) {
         goto done;
@@ -268,9 +288,10 @@ int cmd_train(int argc, char **argv) {
     print_results(&o, ctx, &model, &metrics, &last, setup_seconds, train_seconds);
 
 done:
-    if (csv_open) {
-        lae_atomic_abort(&csv);
+    if (csv_rows != NULL) {
+        fclose(csv_rows);
     }
+    free(csv_text);
     free(product);
     lae_model_free(&model);
     lae_context_free(ctx);

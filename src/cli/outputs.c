@@ -9,6 +9,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int output_spares_data(const char *command, const char *flag, const char *path,
+                       const char *data_dir) {
+    static const char *const names[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    for (size_t i = 0; i < 2 * sizeof names / sizeof names[0]; i++) {
+        char input[4200];
+        snprintf(input, sizeof input, "%s/%s%s", data_dir, names[i / 2], i % 2 ? ".gz" : "");
+        if (lae_output_is_input(path, input)) {
+            fprintf(stderr, "lae %s: error: %s %s would replace the data file %s\n", command,
+                    flag, path, input);
+            return 2;
+        }
+    }
+    return 0;
+}
+
 static int refuse(const char *command, const char *flag) {
     fprintf(stderr, "lae %s: error: %s: %s\n", command, flag, lae_error_message());
     return 2;
@@ -65,6 +81,11 @@ static int check_distinct(const char *command, const model_outputs *outputs) {
             }
         }
     }
+    /* A folder still to be made cannot share its name with a file output either. */
+    if (outputs->npy_dir != NULL && stat(outputs->npy_dir, &st) != 0 &&
+        lae_output_identity(outputs->npy_dir, ids[count], sizeof ids[0]) == LAE_OK) {
+        flags[count++] = "--export-npy";
+    }
     for (size_t i = 0; i < count; i++) {
         for (size_t j = i + 1; j < count; j++) {
             if (strcmp(ids[i], ids[j]) == 0) {
@@ -84,13 +105,20 @@ int model_outputs_check(const char *command, const model_outputs *outputs) {
     if (outputs->save_path != NULL && lae_output_check(outputs->save_path, NULL, 0) != LAE_OK) {
         return refuse(command, "--save");
     }
-    if (outputs->npy_dir != NULL) {
-        int code = check_npy_dir(command, outputs->npy_dir);
-        if (code != 0) {
-            return code;
+    if (outputs->npy_dir != NULL && check_npy_dir(command, outputs->npy_dir) != 0) {
+        return 2;
+    }
+    int code = check_distinct(command, outputs);
+    if (code == 0 && outputs->data_dir != NULL) {
+        const char *paths[] = {outputs->log_path, outputs->save_path};
+        const char *flags[] = {"--log", "--save"};
+        for (int i = 0; i < 2 && code == 0; i++) {
+            if (paths[i] != NULL) {
+                code = output_spares_data(command, flags[i], paths[i], outputs->data_dir);
+            }
         }
     }
-    return check_distinct(command, outputs);
+    return code;
 }
 
 int model_outputs_commit(const char *command, const model_outputs *outputs,

@@ -12,7 +12,14 @@ typedef struct {
     const char *log_path;  /* --log, or NULL */
     const char *save_path; /* --save, or NULL */
     const char *npy_dir;   /* --export-npy, or NULL */
+    const char *data_dir;  /* the folder of IDX files read, whose files no output may replace */
 } model_outputs;
+
+/* Whether writing path would replace one of the IDX files lae reads from data_dir (train-
+ * and t10k- images and labels, gzipped or not); if so prints why, naming the flag, and
+ * returns 2, else 0. */
+int output_spares_data(const char *command, const char *flag, const char *path,
+                       const char *data_dir);
 
 /* Checks every path that the outputs name (lae_output_check; for the .npy folder, that it is
  * a folder or can be made as one, and its five files). Prints the error, naming the flag,

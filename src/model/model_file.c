@@ -7,6 +7,7 @@
  */
 #include "lae/model.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -121,6 +122,9 @@ static int read_header_line(FILE *file, char *key, size_t key_size, char *value,
 
 static int parse_size(const char *text, size_t *out) {
     char *end;
+    if (!isdigit((unsigned char)text[0])) {
+        return 0; /* strtoull would take blanks and a sign first */
+    }
     errno = 0;
     unsigned long long value = strtoull(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0' || text[0] == '-') {
@@ -154,6 +158,9 @@ static int parse_count(const char *text, int *out) {
 
 static int parse_double(const char *text, double *out) {
     char *end;
+    if (text[0] == '\0' || isspace((unsigned char)text[0])) {
+        return 0;
+    }
     errno = 0;
     double value = strtod(text, &end);
     if (errno != 0 || end == text || *end != '\0' || !isfinite(value)) {
@@ -205,6 +212,11 @@ lae_status lae_model_load(const char *path, lae_model *model) {
                 goto fail;
             }
         }
+        if (key[0] == '\0' || strpbrk(key, "\t\v\f") != NULL) {
+            status = lae_fail(LAE_ERR_FORMAT, "%s: malformed header line '%s %s' (expected "
+                              "'key value', one space between)", path, key, value);
+            goto fail;
+        }
         if (seen_count < sizeof seen_keys / sizeof seen_keys[0]) {
             snprintf(seen_keys[seen_count++], sizeof seen_keys[0], "%s", key);
         }
@@ -245,7 +257,7 @@ lae_status lae_model_load(const char *path, lae_model *model) {
         } else if (strcmp(key, "batch") == 0) {
             ok = parse_count(value, &header.batch);
         } else if (strcmp(key, "lr") == 0) {
-            ok = parse_double(value, &header.lr);
+            ok = parse_double(value, &header.lr) && header.lr >= 0.0;
         } else if (strcmp(key, "lambda") == 0) {
             ok = parse_double(value, &header.lambda);
         }
