@@ -105,20 +105,21 @@ static void result_free(model_result *r) {
 static int check_out_files(const char *dir) {
     static const char *const fixed[] = {"report.png", "curves.png", "results.csv",
                                         "results.json", "README.md"};
-    char path[4400];
+    char paths[sizeof fixed / sizeof fixed[0] + 3 * NSPECS][4400];
+    size_t count = 0;
 
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] + 3 * NSPECS; i++) {
-        if (i < sizeof fixed / sizeof fixed[0]) {
-            snprintf(path, sizeof path, "%s/%s", dir, fixed[i]);
-        } else {
-            size_t j = i - sizeof fixed / sizeof fixed[0];
-            static const char *const kinds[] = {"recon", "diag", "B"};
-            if (j % 3 == 2 && !specs[j / 3].draw_b) {
-                continue;
-            }
-            snprintf(path, sizeof path, "%s/%s-%s.png", dir, kinds[j % 3], specs[j / 3].name);
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        snprintf(paths[count++], sizeof paths[0], "%s/%s", dir, fixed[i]);
+    }
+    for (size_t i = 0; i < NSPECS; i++) {
+        snprintf(paths[count++], sizeof paths[0], "%s/recon-%s.png", dir, specs[i].name);
+        snprintf(paths[count++], sizeof paths[0], "%s/diag-%s.png", dir, specs[i].name);
+        if (specs[i].draw_b) {
+            snprintf(paths[count++], sizeof paths[0], "%s/B-%s.png", dir, specs[i].name);
         }
-        if (lae_output_check(path, NULL, 0) != LAE_OK) {
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (lae_output_check(paths[i], NULL, 0) != LAE_OK) {
             fprintf(stderr, "lae experiment: error: --out: %s\n", lae_error_message());
             return 2;
         }

@@ -410,7 +410,7 @@ static lae_status draw(lae_trainer *t, cl_command_queue queue, size_t row0, size
 /*
  * Forward, loss and backward for rows [row0, row0 + nb) of perm, drawn into buffer pair
  * `pair`, after the `waits` events of wait_list; leaves the gradients in t->grad and the loss
- * partials in row `partial_row`. *released, if not NULL, completes when the pair is no longer
+ * partials in slot `partial_row`. *released, if not NULL, completes when the pair is no longer
  * read and may be drawn into again.
  */
 static lae_status passes(lae_trainer *t, size_t row0, size_t nb, int pair, size_t partial_row,
